@@ -1,0 +1,2 @@
+//! Conformance vectors and runner (work in progress).
+#![forbid(unsafe_code)]

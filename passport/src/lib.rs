@@ -1,0 +1,2 @@
+//! AI Identity passports (work in progress).
+#![forbid(unsafe_code)]
