@@ -1,0 +1,2 @@
+//! Command-line front end of `aiid`.
+pub mod passport;

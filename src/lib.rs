@@ -1,0 +1,2 @@
+#![forbid(unsafe_code)]
+//! aiid: deterministic identity for AI (facade crate).
