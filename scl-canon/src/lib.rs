@@ -1,1 +1,206 @@
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![doc = include_str!("../README.md")]
 
+use std::io::{self, Write};
+
+use scl_parse::Document;
+
+mod decode;
+
+pub use decode::{decode, DecodeError, DecodeErrorKind};
+
+/// Hex digits of `\u00XX` escapes. SCL:V1 resolution R11: lowercase, as in
+/// RFC 8785. This is the one place that choice is made.
+pub const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The canonical JSON bytes that precede the handles.
+const DOC_OPEN: &[u8] = b"{\"handles\":[";
+/// Between the last handle and the content string.
+const SCL_OPEN: &[u8] = b"],\"scl\":{\"content\":";
+/// After the content string, to the end.
+const DOC_CLOSE: &[u8] =
+    b",\"hints\":[],\"refs\":[],\"type\":\"SclBlock\"},\"type\":\"Document\",\"version\":\"SCL:V1\"}";
+const HANDLE_OPEN: &[u8] = b"{\"id\":";
+const TAGS_OPEN: &[u8] = b",\"tags\":[";
+const HANDLE_CLOSE: &[u8] = b"],\"type\":\"Handle\"}";
+
+/// Writes the canonical JSON of `doc` into `out`, piece by piece, without
+/// building it in memory first.
+///
+/// Small pieces are written as they come; wrap an unbuffered sink (a file, a
+/// socket, a hasher) in a [`std::io::BufWriter`].
+pub fn write_canonical<W: Write + ?Sized>(doc: &Document<'_>, out: &mut W) -> io::Result<()> {
+    out.write_all(DOC_OPEN)?;
+    for (i, handle) in doc.handles().iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(HANDLE_OPEN)?;
+        write_string(out, [handle.id()])?;
+        out.write_all(TAGS_OPEN)?;
+        for (j, tag) in handle.tags().enumerate() {
+            if j > 0 {
+                out.write_all(b",")?;
+            }
+            write_string(out, [tag])?;
+        }
+        out.write_all(HANDLE_CLOSE)?;
+    }
+    out.write_all(SCL_OPEN)?;
+    write_string(out, doc.content().chunks())?;
+    out.write_all(DOC_CLOSE)
+}
+
+/// The canonical JSON of `doc` as a byte vector.
+pub fn to_vec(doc: &Document<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(canonical_len(doc));
+    // Writing into a Vec cannot fail.
+    let _ = write_canonical(doc, &mut out);
+    out
+}
+
+/// The exact length in bytes of the canonical JSON of `doc`, computed without
+/// producing it.
+pub fn canonical_len(doc: &Document<'_>) -> usize {
+    let mut len = DOC_OPEN.len() + SCL_OPEN.len() + DOC_CLOSE.len();
+    for (i, handle) in doc.handles().iter().enumerate() {
+        len += usize::from(i > 0) + HANDLE_OPEN.len() + TAGS_OPEN.len() + HANDLE_CLOSE.len();
+        len += escaped_len(handle.id());
+        for (j, tag) in handle.tags().enumerate() {
+            len += usize::from(j > 0) + escaped_len(tag);
+        }
+    }
+    len + 2 + doc.content().chunks().map(|c| escaped_len(c) - 2).sum::<usize>()
+}
+
+/// Length of `s` as a canonical JSON string, quotes included.
+fn escaped_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => 2,
+            0x00..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
+}
+
+/// Writes the concatenation of `chunks` as one canonical JSON string.
+fn write_string<'s, W: Write + ?Sized>(
+    out: &mut W,
+    chunks: impl IntoIterator<Item = &'s str>,
+) -> io::Result<()> {
+    out.write_all(b"\"")?;
+    for chunk in chunks {
+        write_escaped(out, chunk.as_bytes())?;
+    }
+    out.write_all(b"\"")
+}
+
+/// Writes `bytes` with minimal JSON escaping: `"` → `\"`, `\` → `\\`,
+/// U+0000–U+001F → `\u00xx`; everything else verbatim.
+fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip 8 bytes at a time while no byte of the word needs escaping.
+        if let Some(word) = bytes.get(i..i + 8) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            if !word_needs_escape(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if needs_escape(b) {
+            out.write_all(&bytes[run_start..i])?;
+            match b {
+                b'"' => out.write_all(b"\\\"")?,
+                b'\\' => out.write_all(b"\\\\")?,
+                _ => out.write_all(&[
+                    b'\\',
+                    b'u',
+                    b'0',
+                    b'0',
+                    HEX_DIGITS[usize::from(b >> 4)],
+                    HEX_DIGITS[usize::from(b & 0x0f)],
+                ])?,
+            }
+            run_start = i + 1;
+        }
+        i += 1;
+    }
+    out.write_all(&bytes[run_start..])
+}
+
+#[inline]
+const fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// True when some byte of `x` may need escaping (no false negatives).
+#[inline]
+const fn word_needs_escape(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+    let q = x ^ (ONES * b'"' as u64);
+    let quote = q.wrapping_sub(ONES) & !q & HIGHS;
+    let s = x ^ (ONES * b'\\' as u64);
+    let backslash = s.wrapping_sub(ONES) & !s & HIGHS;
+    (below_space | quote | backslash) != 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_filter_has_no_false_negatives() {
+        for b in 0u8..=255 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                if needs_escape(b) {
+                    assert!(word_needs_escape(u64::from_le_bytes(w)), "byte {b:#x} at {pos}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escapes_exactly_the_minimal_set() {
+        for b in 0u8..=0x7f {
+            let mut out = Vec::new();
+            write_escaped(&mut out, &[b]).unwrap();
+            let expected: Vec<u8> = match b {
+                b'"' => b"\\\"".to_vec(),
+                b'\\' => b"\\\\".to_vec(),
+                0..=0x1f => format!("\\u{:04x}", b).into_bytes(),
+                _ => vec![b],
+            };
+            assert_eq!(out, expected, "byte {b:#x}");
+        }
+    }
+
+    #[test]
+    fn escaping_agrees_with_the_bytewise_rule_on_long_runs() {
+        // Escapable bytes at every position of a 40-byte run, so that the
+        // word-at-a-time skip is exercised at every alignment.
+        for special in [0u8, 0x0a, 0x1f, b'"', b'\\'] {
+            for pos in 0..40 {
+                let mut s = vec![b'x'; 40];
+                s[pos] = special;
+                let mut fast = Vec::new();
+                write_escaped(&mut fast, &s).unwrap();
+                let mut slow = Vec::new();
+                for &b in &s {
+                    write_escaped(&mut slow, &[b]).unwrap();
+                }
+                assert_eq!(fast, slow);
+            }
+        }
+    }
+}
