@@ -1,13 +1,19 @@
 #![forbid(unsafe_code)]
 //! The `aiid` command-line tool.
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[path = "cli/mod.rs"]
 mod cli;
 
 #[derive(Debug, Parser)]
-#[command(name = "aiid", version, about = "Deterministic identity for AI runs and agents")]
+#[command(
+    name = "aiid",
+    version,
+    about = "Deterministic identity for AI: SCL:V1 run declarations and AI Identity passports",
+    after_help = "Exit status: 0 all valid, 1 some input invalid, 2 usage or I/O error."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -15,6 +21,33 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Validate SCL:V1 documents (`-` reads standard input).
+    Parse {
+        /// One JSON object per file, one per line.
+        #[arg(long)]
+        json: bool,
+        /// Files to validate.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Write the canonical JSON of one SCL:V1 document, then a newline.
+    Canon {
+        /// The document (`-` reads standard input).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print the identity (SHA-256 of the canonical JSON) of each document,
+    /// as `<64 hex>  <FILE>` like sha256sum.
+    Hash {
+        /// One JSON object per file, one per line.
+        #[arg(long)]
+        json: bool,
+        /// Files to hash (`-` reads standard input).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Conformance protocol: read one document on stdin, print one JSON object.
+    Engine,
     /// AI Identity passports: keygen, issue, verify, inspect.
     #[command(subcommand)]
     Passport(cli::passport::PassportCommand),
@@ -23,6 +56,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Parse { json, files } => cli::scl::check_files(&files, json, false),
+        Command::Canon { file } => cli::scl::canon(&file),
+        Command::Hash { json, files } => cli::scl::check_files(&files, json, true),
+        Command::Engine => cli::scl::engine(),
         Command::Passport(cmd) => cli::passport::run(cmd),
     }
 }

@@ -306,7 +306,7 @@ impl Reason {
             Tab => Some("indent with spaces; TAB is forbidden even inside content"),
             ByteOrderMark => Some("save the file as UTF-8 without BOM"),
             TrailingNewlineAfterTerminator => Some(
-                "editors often add a final newline: remove it (e.g. `printf %s \"$(cat FILE)\" > FILE`), or turn off \"insert final newline\" for .scl files",
+                "editors often add a final newline: remove it (e.g. `truncate -s -1 FILE`) and turn off \"insert final newline\" for .scl files",
             ),
             ExtraBlankLineAfterHeader | BlankLineInHandles | BlankLineBeforeScl
             | BlankLineInQuotedBlock => Some("delete the blank line; SCL:V1 allows exactly one blank line, after the header"),

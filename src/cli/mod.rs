@@ -1,2 +1,3 @@
 //! Command-line front end of `aiid`.
 pub mod passport;
+pub mod scl;

@@ -1,0 +1,55 @@
+//! The conformance engine protocol: one document in, one JSON object out.
+//!
+//! `{"valid":true,"canonical":"…","sha256":"…"}` for a valid document, and
+//! `{"valid":false,"code":"E104","offset":37}` for an invalid one. This is
+//! what `aiid engine` prints and what `scl-conformance --engine` expects from
+//! any implementation.
+
+use crate::DocHash;
+
+/// The protocol answer for `input`, as one line of JSON (no trailing LF).
+pub fn respond(input: &[u8]) -> String {
+    match scl_parse::parse(input) {
+        Ok(doc) => {
+            let canonical = scl_canon::to_vec(&doc);
+            let hash = DocHash::of_canonical_bytes(&canonical);
+            // Canonical JSON is valid UTF-8 by construction.
+            let text = String::from_utf8_lossy(&canonical);
+            format!(
+                "{{\"valid\":true,\"canonical\":{},\"sha256\":\"{hash}\"}}",
+                json_string(&text)
+            )
+        }
+        Err(e) => format!(
+            "{{\"valid\":false,\"code\":\"{}\",\"offset\":{}}}",
+            e.code(),
+            e.offset()
+        ),
+    }
+}
+
+/// `s` as a JSON string literal (quotes included).
+pub fn json_string(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_and_invalid_answers() {
+        let ok = respond(b"SCL:V1\n\nhandles {\n  h1(\"test\")\n}\nscl {\n  \"hello world\"\n}");
+        let v: serde_json::Value = serde_json::from_str(&ok).unwrap();
+        assert_eq!(v["valid"], true);
+        assert_eq!(
+            v["sha256"],
+            "56e66666e6597fe83feed1325b516635831a7b5d2216f7520a569230a7673612"
+        );
+        assert!(v["canonical"].as_str().unwrap().starts_with("{\"handles\":["));
+        assert_eq!(
+            respond(b"SCL:V1\n\n\n"),
+            r#"{"valid":false,"code":"E101","offset":8}"#
+        );
+    }
+}
