@@ -1,22 +1,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-//! # aiid — deterministic identity for AI
-//!
-//! The facade over this project's crates:
-//!
-//! * **Run declarations** (SCL:V1): bytes → AST ([`scl_parse`]) → canonical
-//!   JSON ([`scl_canon`]) → SHA-256 identity ([`scl_hash`]).
-//! * **Agents** (AI Identity passports): the [`passport`] crate.
-//!
-//! ```
-//! let input = b"SCL:V1\n\nhandles {\n  h1(\"test\")\n}\nscl {\n  \"hello world\"\n}";
-//! let id = aiid::identity(input)?;
-//! assert_eq!(id.to_string(), "56e66666e6597fe83feed1325b516635831a7b5d2216f7520a569230a7673612");
-//!
-//! let err = aiid::identity(b"SCL:V2\n\n").unwrap_err();
-//! assert_eq!((err.code().as_str(), err.offset().get()), ("E101", 5));
-//! # Ok::<(), aiid::ParseError>(())
-//! ```
+#![doc = include_str!("../README.md")]
 
 pub use passport;
 pub use scl_canon;
