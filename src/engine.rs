@@ -46,7 +46,10 @@ mod tests {
             v["sha256"],
             "56e66666e6597fe83feed1325b516635831a7b5d2216f7520a569230a7673612"
         );
-        assert!(v["canonical"].as_str().unwrap().starts_with("{\"handles\":["));
+        assert!(v["canonical"]
+            .as_str()
+            .unwrap()
+            .starts_with("{\"handles\":["));
         assert_eq!(
             respond(b"SCL:V1\n\n\n"),
             r#"{"valid":false,"code":"E101","offset":8}"#

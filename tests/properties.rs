@@ -32,11 +32,29 @@ impl Rng {
 const ID_FIRST: &[u8] = b"abcxyzABCZ_";
 const ID_REST: &[u8] = b"abcxyzABCZ_0189";
 const TAG_PIECES: &[&str] = &[
-    "a", "tag", " ", ",", ")", "(", "\\", "é", "日本", "🦀", "\u{85}", "\u{feff}", "}", "{", "'", "x=1",
+    "a", "tag", " ", ",", ")", "(", "\\", "é", "日本", "🦀", "\u{85}", "\u{feff}", "}", "{", "'",
+    "x=1",
 ];
 const LINE_PIECES: &[&str] = &[
-    "word", " ", "  ", "\"", "\\", "}", "{", "é", "🦀", "\u{0}", "\u{1}", "\u{1f}", "\u{7f}",
-    "\u{9f}", "scl {", "handles {", "SCL:V1", ")", "(\"x\")",
+    "word",
+    " ",
+    "  ",
+    "\"",
+    "\\",
+    "}",
+    "{",
+    "é",
+    "🦀",
+    "\u{0}",
+    "\u{1}",
+    "\u{1f}",
+    "\u{7f}",
+    "\u{9f}",
+    "scl {",
+    "handles {",
+    "SCL:V1",
+    ")",
+    "(\"x\")",
 ];
 
 fn gen_id(rng: &mut Rng) -> String {
@@ -58,7 +76,8 @@ fn gen_content(rng: &mut Rng, quotable: bool) -> String {
         let mut line = String::new();
         for _ in 0..rng.below(5) {
             let piece = *rng.pick(LINE_PIECES);
-            let unquotable = piece.contains('"') || piece.chars().any(|c| (c as u32) < 0x20 || c == '\u{7f}');
+            let unquotable =
+                piece.contains('"') || piece.chars().any(|c| (c as u32) < 0x20 || c == '\u{7f}');
             if quotable && unquotable {
                 continue;
             }
@@ -99,7 +118,9 @@ fn render_indented(doc: &Document<'_>, rng: &mut Rng) -> Vec<u8> {
     }
     s += "}\nscl {\n";
     let content = doc.content().to_string();
-    let quotable = !content.chars().any(|c| c == '"' || ((c as u32) < 0x20 && c != '\n') || c == '\u{7f}');
+    let quotable = !content
+        .chars()
+        .any(|c| c == '"' || ((c as u32) < 0x20 && c != '\n') || c == '\u{7f}');
     if content.is_empty() {
         s += &format!("{}}}", spaces(rng));
     } else if quotable && rng.below(2) == 0 {
@@ -185,6 +206,9 @@ fn mutated_inputs_never_panic() {
             Err(e) => assert!(e.offset().get() <= bytes.len()),
         }
         // Same answer twice.
-        assert_eq!(aiid::parse(&bytes).map(|d| d.into_owned()), aiid::parse(&bytes).map(|d| d.into_owned()));
+        assert_eq!(
+            aiid::parse(&bytes).map(|d| d.into_owned()),
+            aiid::parse(&bytes).map(|d| d.into_owned())
+        );
     }
 }

@@ -228,10 +228,14 @@ impl Reason {
             | Tab
             | ControlInQuotedString { .. }
             | LineFeedInQuotedString => ErrorCode::E001,
-            ByteOrderMark | EmptyInput | HeaderMismatch | HeaderTruncated
+            ByteOrderMark
+            | EmptyInput
+            | HeaderMismatch
+            | HeaderTruncated
             | ExtraBlankLineAfterHeader => ErrorCode::E101,
-            HandlesOpenMismatch | HandlesOpenTruncated | EmptyHandlesBlock
-            | BlankLineInHandles => ErrorCode::E102,
+            HandlesOpenMismatch | HandlesOpenTruncated | EmptyHandlesBlock | BlankLineInHandles => {
+                ErrorCode::E102
+            }
             HandlesUnclosed => ErrorCode::E103,
             BlankLineBeforeScl
             | SclOpenMismatch
@@ -279,7 +283,7 @@ impl Reason {
             TrailingAfterHandle => "unexpected bytes after `)`: the handle line must end there",
             EmptyTagList => "empty tag list `()`: at least one tag is required",
             TrailingComma => "trailing comma in tag list",
-            TagExpected => "expected a double-quoted tag",
+            TagExpected => "expected `\"` to start a tag (no spaces are allowed inside the parentheses)",
             TagSeparatorExpected => "expected `,` or `)` after a tag (no spaces allowed)",
             BlankLineBeforeScl => "blank line between the handles block and `scl {` is not allowed",
             SclOpenMismatch => "expected `scl {` right after the handles block",
@@ -462,7 +466,7 @@ fn escape_for_display(bytes: &[u8]) -> (String, usize) {
                     out.push_str("\\r");
                     width += 2;
                 }
-                c if c.is_control() => {
+                c if c.is_control() || c == '\u{feff}' => {
                     let esc = format!("\\u{{{:x}}}", c as u32);
                     width += esc.len();
                     out.push_str(&esc);

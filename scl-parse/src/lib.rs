@@ -10,6 +10,8 @@ mod validate;
 
 pub use builder::DocumentBuilder;
 pub use document::{Chunks, Content, ContentMode, Document, Handle};
-pub use error::{line_column, ByteOffset, ErrorCode, LineColumn, ParseError, Reason, UnknownErrorCode};
+pub use error::{
+    line_column, ByteOffset, ErrorCode, LineColumn, ParseError, Reason, UnknownErrorCode,
+};
 pub use parser::parse;
 pub use validate::BuildError;

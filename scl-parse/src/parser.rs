@@ -85,8 +85,11 @@ impl Structure {
         // `get` keeps this total anyway.
         let slice = |r: Range<usize>| {
             let at = r.start;
-            text.get(r)
-                .ok_or(ParseError::with_code(ErrorCode::E900, Reason::InvalidUtf8, at))
+            text.get(r).ok_or(ParseError::with_code(
+                ErrorCode::E900,
+                Reason::InvalidUtf8,
+                at,
+            ))
         };
         let mut handles = Vec::with_capacity(self.handles.len());
         for (id, tags) in self.handles {
@@ -302,7 +305,10 @@ impl Parser<'_> {
         }
         match rest.get(stop) {
             Some(b'"') => Ok(start + stop),
-            Some(_) => Err(ParseError::new(Reason::LineFeedInQuotedString, start + stop)),
+            Some(_) => Err(ParseError::new(
+                Reason::LineFeedInQuotedString,
+                start + stop,
+            )),
             None => {
                 let reason = if eof_code == ErrorCode::E103 {
                     Reason::HandlesUnclosed
@@ -410,12 +416,7 @@ impl Parser<'_> {
             match self.peek_at(close + 1) {
                 None => return Err(unclosed),
                 Some(b'\n') => self.pos = close + 2,
-                Some(_) => {
-                    return Err(ParseError::new(
-                        Reason::TrailingAfterQuotedLine,
-                        close + 1,
-                    ))
-                }
+                Some(_) => return Err(ParseError::new(Reason::TrailingAfterQuotedLine, close + 1)),
             }
         }
     }
@@ -433,6 +434,9 @@ fn previous_line_is_terminator(b: &[u8], lf: usize, start: usize) -> bool {
         .map_or(0, |p| p + 1)
         .max(start);
     let line = &b[line_start..lf];
-    let trimmed = line.iter().position(|&c| c != b' ').map_or(&[][..], |k| &line[k..]);
+    let trimmed = line
+        .iter()
+        .position(|&c| c != b' ')
+        .map_or(&[][..], |k| &line[k..]);
     trimmed == b"}"
 }

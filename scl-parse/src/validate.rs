@@ -45,7 +45,9 @@ pub enum BuildError {
         found: char,
     },
     /// Content contains CR or TAB, which are forbidden everywhere.
-    #[error("content byte {byte_index}: {found:?} is forbidden in SCL:V1 (CR and TAB never appear)")]
+    #[error(
+        "content byte {byte_index}: {found:?} is forbidden in SCL:V1 (CR and TAB never appear)"
+    )]
     ForbiddenContentChar {
         /// Byte index in the content.
         byte_index: usize,
@@ -160,7 +162,11 @@ pub(crate) fn tag_violation(t: &str) -> Option<(usize, char)> {
 /// Checks that some SCL:V1 input has this content.
 pub(crate) fn content(text: &str) -> Result<(), BuildError> {
     if let Some(i) = memchr::memchr2(b'\r', b'\t', text.as_bytes()) {
-        let found = if text.as_bytes()[i] == b'\r' { '\r' } else { '\t' };
+        let found = if text.as_bytes()[i] == b'\r' {
+            '\r'
+        } else {
+            '\t'
+        };
         return Err(BuildError::ForbiddenContentChar {
             byte_index: i,
             found,

@@ -69,7 +69,12 @@ fn invalid_utf8_is_e001_at_first_byte_of_sequence() {
 
 #[test]
 fn overlong_surrogate_and_above_max_are_e001() {
-    for bad in [&[0xC0, 0x80][..], &[0xED, 0xA0, 0x80], &[0xF4, 0x90, 0x80, 0x80], &[0xFF]] {
+    for bad in [
+        &[0xC0, 0x80][..],
+        &[0xED, 0xA0, 0x80],
+        &[0xF4, 0x90, 0x80, 0x80],
+        &[0xFF],
+    ] {
         let mut input = doc(H, "a");
         let base = content_start(&input) + 1;
         input.extend_from_slice(bad);
@@ -94,7 +99,11 @@ fn controls_in_quoted_strings_are_e001_but_allowed_in_raw_content() {
     let input = doc(H, "  \"a\u{7f}\"\n}");
     err(&input, E001, at(&input, "\u{7f}", 0));
     // Raw mode: NUL, 0x01 and DEL are content.
-    ok(&doc(H, "a\u{0}\u{1}\u{7f}\n}"), &[("h", &["t"])], "a\u{0}\u{1}\u{7f}");
+    ok(
+        &doc(H, "a\u{0}\u{1}\u{7f}\n}"),
+        &[("h", &["t"])],
+        "a\u{0}\u{1}\u{7f}",
+    );
     // C1 controls (U+0080–U+009F) are not forbidden in quoted strings.
     ok(&doc("  h(\"\u{85}\")\n", "}"), &[("h", &["\u{85}"])], "");
 }
@@ -264,7 +273,11 @@ fn quoted_mode() {
 #[test]
 fn raw_mode() {
     let i = doc(H, "line 1\n  indented\n\n\"quoted-looking\"\n}\n  }");
-    ok(&i, &[("h", &["t"])], "line 1\n  indented\n\n\"quoted-looking\"\n}"); // D13, D18
+    ok(
+        &i,
+        &[("h", &["t"])],
+        "line 1\n  indented\n\n\"quoted-looking\"\n}",
+    ); // D13, D18
     assert_eq!(parse(&i).unwrap().content().mode(), ContentMode::Raw);
     ok(&doc(H, "}"), &[("h", &["t"])], ""); // empty block
     ok(&doc(H, "  }"), &[("h", &["t"])], ""); // R10
