@@ -119,7 +119,10 @@ impl<'a> Decoder<'a> {
             let at = self.pos;
             let (id, tags) = self.handle()?;
             let handle = Handle::new(id, tags).map_err(|e| {
-                self.err(at, DecodeErrorKind::NotAnSclDocument(e.for_handle(handles.len())))
+                self.err(
+                    at,
+                    DecodeErrorKind::NotAnSclDocument(e.for_handle(handles.len())),
+                )
             })?;
             handles.push(handle);
             match self.peek() {
@@ -253,8 +256,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn utf8(&self, from: usize, to: usize) -> Result<&'a str, DecodeError> {
-        std::str::from_utf8(&self.b[from..to]).map_err(|e| {
-            self.err(from + e.valid_up_to(), DecodeErrorKind::InvalidUtf8)
-        })
+        std::str::from_utf8(&self.b[from..to])
+            .map_err(|e| self.err(from + e.valid_up_to(), DecodeErrorKind::InvalidUtf8))
     }
 }

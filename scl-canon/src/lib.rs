@@ -71,7 +71,12 @@ pub fn canonical_len(doc: &Document<'_>) -> usize {
             len += usize::from(j > 0) + escaped_len(tag);
         }
     }
-    len + 2 + doc.content().chunks().map(|c| escaped_len(c) - 2).sum::<usize>()
+    len + 2
+        + doc
+            .content()
+            .chunks()
+            .map(|c| escaped_len(c) - 2)
+            .sum::<usize>()
 }
 
 /// Length of `s` as a canonical JSON string, quotes included.
@@ -164,7 +169,10 @@ mod tests {
                 let mut w = [b'a'; 8];
                 w[pos] = b;
                 if needs_escape(b) {
-                    assert!(word_needs_escape(u64::from_le_bytes(w)), "byte {b:#x} at {pos}");
+                    assert!(
+                        word_needs_escape(u64::from_le_bytes(w)),
+                        "byte {b:#x} at {pos}"
+                    );
                 }
             }
         }

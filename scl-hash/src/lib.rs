@@ -242,10 +242,7 @@ mod tests {
     fn hex_round_trip_and_errors() {
         let h = identity(GOLDEN_1).unwrap();
         assert_eq!(h.to_string().parse::<DocHash>().unwrap(), h);
-        assert_eq!(
-            h.to_string().to_uppercase().parse::<DocHash>().unwrap(),
-            h
-        );
+        assert_eq!(h.to_string().to_uppercase().parse::<DocHash>().unwrap(), h);
         assert_eq!("abc".parse::<DocHash>(), Err(DocHashParseError::Length(3)));
         let mut bad = h.to_string();
         bad.replace_range(10..11, "g");
