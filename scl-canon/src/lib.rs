@@ -106,56 +106,102 @@ fn write_string<'s, W: Write + ?Sized>(
 /// Writes `bytes` with minimal JSON escaping: `"` → `\"`, `\` → `\\`,
 /// U+0000–U+001F → `\u00xx`; everything else verbatim.
 fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
-    let mut run_start = 0;
+    // Short strings (ids, tags, small content) get a small block, so that
+    // zeroing the block never costs more than the string.
+    if bytes.len() <= 256 {
+        write_escaped_in_blocks::<512, W>(out, bytes)
+    } else if bytes.len() <= 2048 {
+        write_escaped_in_blocks::<4096, W>(out, bytes)
+    } else {
+        write_escaped_in_blocks::<{ 16 * 1024 }, W>(out, bytes)
+    }
+}
+
+/// Escapes into a local block of `BLOCK` bytes, 8 input bytes per step when
+/// none of them needs escaping, and hands the sink block-sized writes.
+fn write_escaped_in_blocks<const BLOCK: usize, W: Write + ?Sized>(
+    out: &mut W,
+    bytes: &[u8],
+) -> io::Result<()> {
+    let mut block = [0u8; BLOCK];
+    let mut len = 0;
     let mut i = 0;
     while i < bytes.len() {
-        // Skip 8 bytes at a time while no byte of the word needs escaping.
+        if len > BLOCK - 64 {
+            out.write_all(&block[..len])?;
+            len = 0;
+        }
         if let Some(word) = bytes.get(i..i + 8) {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            if !word_needs_escape(u64::from_le_bytes(w)) {
+            if escape_mask(load(word)) == 0 {
+                block[len..len + 8].copy_from_slice(word);
+                len += 8;
                 i += 8;
                 continue;
             }
         }
         let b = bytes[i];
-        if needs_escape(b) {
-            out.write_all(&bytes[run_start..i])?;
-            match b {
-                b'"' => out.write_all(b"\\\"")?,
-                b'\\' => out.write_all(b"\\\\")?,
-                _ => out.write_all(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX_DIGITS[usize::from(b >> 4)],
-                    HEX_DIGITS[usize::from(b & 0x0f)],
-                ])?,
-            }
-            run_start = i + 1;
-        }
+        len += escape_byte(b, &mut block[len..len + 6]);
         i += 1;
     }
-    out.write_all(&bytes[run_start..])
+    out.write_all(&block[..len])
 }
 
+/// Writes the canonical form of one byte into `to` (at least 6 bytes);
+/// returns how many bytes it took.
 #[inline]
+fn escape_byte(b: u8, to: &mut [u8]) -> usize {
+    match b {
+        b'"' | b'\\' => {
+            to[0] = b'\\';
+            to[1] = b;
+            2
+        }
+        0x00..=0x1f => {
+            to[..6].copy_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX_DIGITS[usize::from(b >> 4)],
+                HEX_DIGITS[usize::from(b & 0x0f)],
+            ]);
+            6
+        }
+        _ => {
+            to[0] = b;
+            1
+        }
+    }
+}
+
+#[cfg(test)]
 const fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// True when some byte of `x` may need escaping (no false negatives).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in exactly the bytes of `x` that are zero.
 #[inline]
-const fn word_needs_escape(x: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-    let q = x ^ (ONES * b'"' as u64);
-    let quote = q.wrapping_sub(ONES) & !q & HIGHS;
-    let s = x ^ (ONES * b'\\' as u64);
-    let backslash = s.wrapping_sub(ONES) & !s & HIGHS;
-    (below_space | quote | backslash) != 0
+const fn zero_bytes(x: u64) -> u64 {
+    let low7 = (x & !HIGHS).wrapping_add(!HIGHS);
+    !(low7 | x | !HIGHS)
+}
+
+/// 0x80 in exactly the bytes of `x` that need escaping.
+#[inline]
+const fn escape_mask(x: u64) -> u64 {
+    zero_bytes(x & (ONES * 0xe0))
+        | zero_bytes(x ^ (ONES * b'"' as u64))
+        | zero_bytes(x ^ (ONES * b'\\' as u64))
+}
+
+#[inline]
+fn load(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(w)
 }
 
 #[cfg(test)]
@@ -163,16 +209,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn word_filter_has_no_false_negatives() {
+    fn word_mask_is_exact_for_every_byte_and_position() {
         for b in 0u8..=255 {
-            for pos in 0..8 {
-                let mut w = [b'a'; 8];
-                w[pos] = b;
-                if needs_escape(b) {
-                    assert!(
-                        word_needs_escape(u64::from_le_bytes(w)),
-                        "byte {b:#x} at {pos}"
-                    );
+            for filler in [b'a', 0x00, 0xff, b'"', 0x20, 0x1f, 0x80] {
+                for pos in 0..8 {
+                    let mut w = [filler; 8];
+                    w[pos] = b;
+                    let mask = escape_mask(u64::from_le_bytes(w));
+                    for (k, &byte) in w.iter().enumerate() {
+                        let flagged = mask & (0x80 << (8 * k)) != 0;
+                        assert_eq!(
+                            flagged,
+                            needs_escape(byte),
+                            "byte {byte:#x} at {k} in {w:?}"
+                        );
+                    }
                 }
             }
         }

@@ -28,10 +28,26 @@ impl DocHash {
     }
 
     /// The identity of a document already parsed.
+    ///
+    /// Large documents (content of 1 MiB or more) are hashed on a second
+    /// thread while this one encodes, so that encoding and SHA-256 overlap;
+    /// the result is identical either way. Memory use stays bounded (a few
+    /// 256 KiB buffers), whatever the document size.
     pub fn of_document(doc: &Document<'_>) -> Self {
+        if doc.content().len() >= PIPELINE_THRESHOLD {
+            if let Some(hash) = pipelined::hash(doc) {
+                return hash;
+            }
+        }
+        Self::of_document_on_this_thread(doc)
+    }
+
+    /// The identity of a document, computed on the calling thread only.
+    pub fn of_document_on_this_thread(doc: &Document<'_>) -> Self {
         let mut sink = HashSink::new();
         {
-            let mut buffered = io::BufWriter::with_capacity(HASH_BUFFER, &mut sink);
+            let capacity = (doc.content().len() + 1024).min(HASH_BUFFER);
+            let mut buffered = io::BufWriter::with_capacity(capacity, &mut sink);
             // The sink never fails, so neither does the buffer.
             let _ = scl_canon::write_canonical(doc, &mut buffered);
             let _ = buffered.flush();
@@ -45,6 +61,9 @@ impl DocHash {
         DocHash(Sha256::digest(canonical).into())
     }
 }
+
+/// Content length from which [`DocHash::of_document`] hashes on a second thread.
+const PIPELINE_THRESHOLD: usize = 1 << 20;
 
 /// Buffer between the canonical encoder and SHA-256: large enough that the
 /// hasher sees long runs, small enough to stay in L2.
@@ -71,6 +90,86 @@ impl Write for HashSink {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+mod pipelined {
+    //! Canonical encoding on the calling thread, SHA-256 on a helper thread,
+    //! connected by a bounded queue of recycled buffers.
+
+    use std::io::{self, Write};
+    use std::sync::mpsc::{self, Receiver, SyncSender};
+
+    use sha2::{Digest, Sha256};
+
+    use super::{DocHash, Document};
+
+    const CHUNK: usize = 256 * 1024;
+    const IN_FLIGHT: usize = 4;
+
+    /// `None` when no thread could be started (the caller falls back).
+    pub(super) fn hash(doc: &Document<'_>) -> Option<DocHash> {
+        std::thread::scope(|scope| {
+            let (to_hasher, filled) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+            let (to_encoder, recycled) = mpsc::channel::<Vec<u8>>();
+            let hasher = std::thread::Builder::new()
+                .name("scl-hash".into())
+                .spawn_scoped(scope, move || {
+                    let mut sha = Sha256::new();
+                    for mut buf in filled {
+                        sha.update(&buf);
+                        buf.clear();
+                        // The encoder may be gone already; then the buffer is dropped.
+                        let _ = to_encoder.send(buf);
+                    }
+                    DocHash(sha.finalize().into())
+                })
+                .ok()?;
+            let mut writer = ChunkWriter {
+                buf: Vec::with_capacity(CHUNK),
+                to_hasher,
+                recycled,
+            };
+            let sent = scl_canon::write_canonical(doc, &mut writer).and_then(|()| writer.send());
+            drop(writer);
+            let hash = hasher.join().ok();
+            sent.ok().and(hash)
+        })
+    }
+
+    struct ChunkWriter {
+        buf: Vec<u8>,
+        to_hasher: SyncSender<Vec<u8>>,
+        recycled: Receiver<Vec<u8>>,
+    }
+
+    impl ChunkWriter {
+        fn send(&mut self) -> io::Result<()> {
+            let next = self
+                .recycled
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+            let full = std::mem::replace(&mut self.buf, next);
+            self.to_hasher
+                .send(full)
+                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "hash thread stopped"))
+        }
+    }
+
+    impl Write for ChunkWriter {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            let room = CHUNK - self.buf.len().min(CHUNK);
+            let n = data.len().min(room);
+            self.buf.extend_from_slice(&data[..n]);
+            if self.buf.len() >= CHUNK {
+                self.send()?;
+            }
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
     }
 }
 
@@ -228,6 +327,26 @@ mod tests {
             DocHash::of_document(&doc),
             DocHash::of_canonical_bytes(&scl_canon::to_vec(&doc))
         );
+    }
+
+    #[test]
+    fn pipelined_and_single_threaded_hashes_agree() {
+        for size in [0usize, 1, 255 * 1024, 256 * 1024, 256 * 1024 + 1, 3 << 20] {
+            let mut input = b"SCL:V1\n\nhandles {\n  h(\"t\")\n}\nscl {\n".to_vec();
+            input.extend((0..size).map(|i| {
+                if i % 61 == 60 {
+                    b'\n'
+                } else {
+                    b"ab\"\\c\x01"[i % 6]
+                }
+            }));
+            input.extend_from_slice(b"\n}");
+            let doc = scl_parse::parse(&input).unwrap();
+            let expected = DocHash::of_canonical_bytes(&scl_canon::to_vec(&doc));
+            assert_eq!(pipelined::hash(&doc), Some(expected), "size {size}");
+            assert_eq!(DocHash::of_document_on_this_thread(&doc), expected);
+            assert_eq!(DocHash::of_document(&doc), expected);
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub enum ErrorCode {
     E001,
     /// Missing or invalid `SCL:V1` header.
     E101,
-    /// Handles block missing or empty, or a line in it that is neither a handle line nor `}`.
+    /// Handles block missing or empty, or a blank (whitespace-only) line inside it.
     E102,
     /// End of input before the handles block closes.
     E103,
