@@ -51,6 +51,9 @@ enum Command {
     /// AI Identity passports: keygen, issue, verify, inspect.
     #[command(subcommand)]
     Passport(cli::passport::PassportCommand),
+    /// AI Identity registry: client calls, a self-hostable server, admin.
+    #[command(subcommand)]
+    Registry(cli::registry::RegistryCommand),
 }
 
 fn main() -> ExitCode {
@@ -61,5 +64,6 @@ fn main() -> ExitCode {
         Command::Hash { json, files } => cli::scl::check_files(&files, json, true),
         Command::Engine => cli::scl::engine(),
         Command::Passport(cmd) => cli::passport::run(cmd),
+        Command::Registry(cmd) => cli::registry::run(cmd),
     }
 }
