@@ -20,6 +20,8 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process; boxing the large variants buys nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Validate SCL:V1 documents (`-` reads standard input).
     Parse {
