@@ -76,6 +76,66 @@ fn measure(name: &str, input: &[u8], rounds: usize, inner: usize) {
     );
 }
 
+/// Inputs of about `size` bytes in shapes that stress different parser paths.
+fn shapes(size: usize) -> Vec<(&'static str, Vec<u8>)> {
+    let head = b"SCL:V1\n\nhandles {\n".to_vec();
+    let repeat = |unit: &[u8], prefix: &[u8], suffix: &[u8]| {
+        let mut v = prefix.to_vec();
+        while v.len() < size {
+            v.extend_from_slice(unit);
+        }
+        v.extend_from_slice(suffix);
+        v
+    };
+    let mut with_head = |unit: &[u8], suffix: &[u8]| {
+        let mut p = head.clone();
+        p.extend_from_slice(b"  h(\"t\")\n}\nscl {\n");
+        repeat(unit, &p, suffix)
+    };
+    vec![
+        ("raw lines", with_head(b"short raw line\n", b"}")),
+        ("quoted lines", with_head(b"  \"q\"\n", b"}")),
+        ("raw, trailing LF (invalid)", with_head(b"x\n", b"}\n")),
+        (
+            "many handles",
+            repeat(b"  h(\"a\",\"b\")\n", &head, b"}\nscl {\n}"),
+        ),
+        (
+            "unterminated tag (invalid)",
+            repeat(b"aaaaaaaa", b"SCL:V1\n\nhandles {\n  h(\"", b""),
+        ),
+    ]
+}
+
+/// Parse time must grow linearly: the ratio of times for inputs 8x apart
+/// should be close to 8.
+fn linearity(quick: bool) {
+    let (small, large) = if quick {
+        (1 << 20, 8 << 20)
+    } else {
+        (8 << 20, 64 << 20)
+    };
+    println!(
+        "parse time scaling, {} MiB vs {} MiB inputs (linear = 8.0)",
+        small >> 20,
+        large >> 20
+    );
+    for ((name, a), (_, b)) in shapes(small).into_iter().zip(shapes(large)) {
+        let ta = best_of(5, || {
+            black_box(aiid::parse(black_box(&a)).map(|d| d.handles().len()).ok());
+        });
+        let tb = best_of(3, || {
+            black_box(aiid::parse(black_box(&b)).map(|d| d.handles().len()).ok());
+        });
+        println!(
+            "{name:>28}: {:>8.2} ms -> {:>8.2} ms, x{:.1}",
+            ta.as_secs_f64() * 1e3,
+            tb.as_secs_f64() * 1e3,
+            tb.as_secs_f64() / ta.as_secs_f64()
+        );
+    }
+}
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     println!("identity throughput / bare SHA-256 throughput over the same canonical bytes (goal >= 0.8 on the large document)");
@@ -87,4 +147,5 @@ fn main() {
         7,
         1,
     );
+    linearity(quick);
 }
