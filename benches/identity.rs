@@ -87,7 +87,7 @@ fn shapes(size: usize) -> Vec<(&'static str, Vec<u8>)> {
         v.extend_from_slice(suffix);
         v
     };
-    let mut with_head = |unit: &[u8], suffix: &[u8]| {
+    let with_head = |unit: &[u8], suffix: &[u8]| {
         let mut p = head.clone();
         p.extend_from_slice(b"  h(\"t\")\n}\nscl {\n");
         repeat(unit, &p, suffix)
