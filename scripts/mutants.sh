@@ -7,6 +7,8 @@
 #   scripts/mutants.sh                 # full run, results in mutants.out/
 #   scripts/mutants.sh --list          # just list the mutants
 #
+# The test package is set in .cargo/mutants.toml (test_package = conformance).
+# Run it on a clean checkout: cargo-mutants copies the whole tree first.
 # Installs cargo-mutants itself (pinned) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,5 @@ fi
 
 exec cargo mutants \
   --package scl-parse --package scl-canon \
-  --test-package conformance \
   --timeout 120 \
   "$@"

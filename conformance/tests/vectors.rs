@@ -4,7 +4,35 @@
 use conformance::{check_vector, Answer, Strictness, VectorFile};
 use libtest_mimic::{Arguments, Failed, Trial};
 
+/// The protocol answer of this project's engine, plus the library-level
+/// invariants every valid vector must satisfy: the canonical length is
+/// predicted exactly, the strict decoder gives the document back, the builder
+/// writes bytes that parse to the same document, and the streamed identity
+/// equals SHA-256 of the canonical bytes.
 fn our_answer(input: &[u8]) -> Result<Answer, conformance::RunError> {
+    if let Ok(doc) = aiid::parse(input) {
+        let canonical = aiid::scl_canon::to_vec(&doc);
+        let broken = |what: &str| conformance::RunError::BadOutput {
+            message: format!("library invariant broken: {what}"),
+            stdout: String::from_utf8_lossy(&canonical).into_owned(),
+        };
+        if aiid::scl_canon::canonical_len(&doc) != canonical.len() {
+            return Err(broken("canonical_len differs from the canonical length"));
+        }
+        if aiid::scl_canon::decode(&canonical).as_ref() != Ok(&doc) {
+            return Err(broken("decode(canonical) is not the document"));
+        }
+        if aiid::parse(&doc.to_scl()).as_ref() != Ok(&doc) {
+            return Err(broken("builder bytes do not parse back to the document"));
+        }
+        if aiid::DocHash::of_document_on_this_thread(&doc)
+            != aiid::DocHash::of_canonical_bytes(&canonical)
+        {
+            return Err(broken(
+                "streamed identity differs from SHA-256 of the canonical bytes",
+            ));
+        }
+    }
     let line = aiid::engine::respond(input);
     serde_json::from_str(&line).map_err(|e| conformance::RunError::BadOutput {
         message: e.to_string(),
