@@ -35,7 +35,7 @@ enum Repr<'a> {
 /// Parsed content borrows from the input and is never copied: raw mode keeps a
 /// slice of the input, quoted mode keeps the slice of quoted lines and yields
 /// their inner parts on demand. Use [`Content::chunks`] to stream it, or
-/// [`Content::to_string`] to materialise it.
+/// `to_string()` (via `Display`) to materialise it.
 #[derive(Clone)]
 pub struct Content<'a>(Repr<'a>);
 

@@ -65,7 +65,7 @@ struct RunArgs {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
-    /// Write every vector as DIR/<id>.scl plus DIR/<id>.expected.json.
+    /// Write every vector as `DIR/<id>.scl` plus `DIR/<id>.expected.json`.
     Export {
         /// Output directory (created if missing).
         dir: PathBuf,
