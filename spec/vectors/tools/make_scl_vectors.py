@@ -1402,6 +1402,37 @@ def large_vectors():
 # main
 # ---------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------
+# 13. Escaping inside long strings, at every position within an 8-byte word
+# (section 4).  Engines commonly skip runs of plain bytes a word at a time; a
+# byte that needs escaping must be found wherever it falls.  Added after
+# mutation testing showed that short escaping vectors leave such a fast path
+# unchecked.
+# ---------------------------------------------------------------------------
+
+def escaping_alignment_vectors():
+    filler = "abcdefghijklmnopqrstuvwxyz0123456789"
+    specials = [c for c in range(0x20) if c not in (0x09, 0x0D)] + [ord('"'), ord("\\")]
+    for i, c in enumerate(specials):
+        k = 1 + i % 15          # positions 1..15: every offset within the first two words
+        content = filler[:k] + chr(c) + filler[k:]
+        okdoc("escape-aligned-%02x-at-%d" % (c, k), ["§4"], ["escaping"],
+              "Raw content of %d bytes with %s at byte %d, then more plain bytes: escaped wherever "
+              "it falls in the string." % (len(content), cp_name(c), k),
+              content.encode() + b"\n}", content)
+    # Two escapable bytes in one word, and one at the very end of a long run.
+    content = filler[:9] + '"\\' + filler[9:] + "\x01"
+    okdoc("escape-aligned-several", ["§4"], ["escaping"],
+          "Long raw content with `\"` and `\\` adjacent in one word and U+0001 as its last byte.",
+          content.encode() + b"\n}", content)
+    # Backslashes in long tags, at every position within a word.
+    for k in range(16):
+        tag = filler[:k] + "\\" + filler[k:20]
+        okh("escape-aligned-tag-backslash-at-%d" % k, ["§4", "§2"], ["escaping"],
+            "A %d-byte tag with `\\` at byte %d: written as `\\\\` wherever it falls." % (len(tag), k),
+            b'  h1("' + tag.encode() + b'")\n', [("h1", [tag])])
+
+
 def main():
     golden_vectors()
     header_vectors()
@@ -1416,6 +1447,7 @@ def main():
     misc_vectors()
     eof_vectors()
     large_vectors()
+    escaping_alignment_vectors()
 
     # every resolution and decision has at least one vector carrying its flag
     used = {f for v in VECTORS for f in v["flags"]}
