@@ -1,6 +1,7 @@
-//! Administration on a data directory (what `aiid registry admin` runs).
-//! Safe while a server runs on the same directory: SQLite serializes the
-//! writers, and the server picks revocations up within its poll interval.
+//! Administration of a store (what `aiid registry admin` runs). Safe while
+//! servers run on the same data directory or database: the database
+//! serializes the writers, and servers pick revocations up within their poll
+//! interval (PostgreSQL: at once, through `NOTIFY`).
 
 use crate::app::{now_secs, SCOPE_ISSUE, SCOPE_REVOKE};
 use crate::ids;
@@ -91,13 +92,18 @@ pub fn set_tier(
 /// key stays published in the JWKS. A running server uses the new key
 /// after a restart.
 pub fn rotate_key(store: &dyn Store) -> Result<KeyId, ServerError> {
+    let key = generate_key()?;
+    store.add_signing_key(&key)?;
+    Ok(key.kid)
+}
+
+/// A fresh Ed25519 issuer key with a new key id, not yet stored.
+pub fn generate_key() -> Result<StoredSigningKey, ServerError> {
     let sk = generate_signing_key().map_err(|e| ServerError::Key(e.to_string()))?;
     let pem = signing_key_to_pem(&sk).map_err(|e| ServerError::Key(e.to_string()))?;
-    let kid = ids::new_key_id()?;
-    store.add_signing_key(&StoredSigningKey {
-        kid: kid.clone(),
+    Ok(StoredSigningKey {
+        kid: ids::new_key_id()?,
         private_pem: pem,
         created_at: now_secs(),
-    })?;
-    Ok(kid)
+    })
 }

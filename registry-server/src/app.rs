@@ -271,6 +271,22 @@ impl AppState {
         Ok(())
     }
 
+    /// Brings the caches up to date with changes made by other processes:
+    /// reloads the revocations when the store's sequence moved, and after a
+    /// change notification also empties the API-key cache.
+    pub(crate) fn refresh_from_store(&self, notified: bool) -> Result<(), StoreError> {
+        if notified {
+            self.api_keys
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+        if self.store.revocation_seq()? != self.revocations.snapshot().seq {
+            self.reload_revocations()?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn record(&self, s: &StoredIdentity) -> IdentityRecord {
         let status = if s.revoked.is_some() || self.revocations.identity_revoked(&s.id) {
             IdentityStatus::Revoked

@@ -6,11 +6,13 @@ pub mod admin;
 pub mod app;
 pub mod ids;
 pub mod mcp;
+pub mod pg;
 pub mod ratelimit;
 pub mod store;
 
 use app::{AppState, RevocationSet, DEFAULT_AUDIENCE};
 use passport::{signing_key_from_pem, Issuer, Jwk, Jwks, Policy, Url, Verifier};
+use pg::PgStore;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -69,6 +71,34 @@ pub fn open_data_dir(dir: &Path) -> Result<Arc<SqliteStore>, ServerError> {
     Ok(Arc::new(store))
 }
 
+/// Connects to a PostgreSQL database (`postgres://USER@HOST:PORT/DB`),
+/// applies pending migrations, and creates a first Ed25519 issuer key when
+/// the database has none (once, even when replicas start together).
+pub fn open_database(url: &str) -> Result<Arc<PgStore>, ServerError> {
+    let store = PgStore::connect(url)?;
+    if store.signing_keys()?.is_empty() {
+        store.add_first_signing_key(&admin::generate_key()?)?;
+    }
+    Ok(Arc::new(store))
+}
+
+/// Where a registry keeps its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// An SQLite data directory (the default; see [`open_data_dir`]).
+    DataDir(PathBuf),
+    /// A PostgreSQL URL shared by replicas (see [`open_database`]).
+    Postgres(String),
+}
+
+/// Opens the store at `location` (creating it and a first key if needed).
+pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, ServerError> {
+    Ok(match location {
+        StoreLocation::DataDir(dir) => open_data_dir(dir)?,
+        StoreLocation::Postgres(url) => open_database(url)?,
+    })
+}
+
 #[cfg(unix)]
 fn set_mode(p: &Path, mode: u32) -> Result<(), ServerError> {
     use std::os::unix::fs::PermissionsExt;
@@ -84,8 +114,11 @@ fn set_mode(_: &Path, _: u32) -> Result<(), ServerError> {
 /// Server settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// The data directory (created on first start).
+    /// The data directory (created on first start); ignored when
+    /// `database` is set.
     pub data_dir: PathBuf,
+    /// A PostgreSQL URL to use instead of the data directory.
+    pub database: Option<String>,
     /// The issuer URL (`iss`); default `http://<listen address>`.
     pub issuer: Option<String>,
     /// Published rate limits.
@@ -98,10 +131,27 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// Defaults for a PostgreSQL database (`postgres://USER@HOST:PORT/DB`).
+    pub fn postgres(url: impl Into<String>) -> ServerConfig {
+        ServerConfig {
+            database: Some(url.into()),
+            ..ServerConfig::new("")
+        }
+    }
+
+    /// Where this configuration keeps the registry's state.
+    pub fn location(&self) -> StoreLocation {
+        match &self.database {
+            Some(url) => StoreLocation::Postgres(url.clone()),
+            None => StoreLocation::DataDir(self.data_dir.clone()),
+        }
+    }
+
     /// Defaults for a data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> ServerConfig {
         ServerConfig {
             data_dir: data_dir.into(),
+            database: None,
             issuer: None,
             rate_limits: RateLimits::default(),
             revocation_poll: Duration::from_secs(1),
@@ -211,15 +261,19 @@ pub async fn start(
     cfg: ServerConfig,
 ) -> Result<RunningServer, ServerError> {
     let addr = listener.local_addr().map_err(io_err("local address"))?;
-    let dir = cfg.data_dir.clone();
-    let store = tokio::task::spawn_blocking(move || open_data_dir(&dir))
-        .await
-        .map_err(|e| ServerError::Config(format!("startup task failed: {e}")))??;
     let issuer = cfg
         .issuer
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let state = build_state(store, &issuer, &cfg)?;
+    // Opening a store and reading its keys block (and PostgreSQL's store
+    // runs its own runtime): keep that off the async workers.
+    let (c2, i2) = (cfg.clone(), issuer.clone());
+    let state = tokio::task::spawn_blocking(move || {
+        let store = open_store(&c2.location())?;
+        build_state(store, &i2, &c2)
+    })
+    .await
+    .map_err(|e| ServerError::Config(format!("startup task failed: {e}")))??;
     let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -229,21 +283,7 @@ pub async fn start(
             })
             .await
     });
-    let poll_state = state.clone();
-    let every = cfg.revocation_poll;
-    let poller = tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(every).await;
-            let st = poll_state.clone();
-            let _ = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-                if st.store.revocation_seq()? != st.revocations.snapshot().seq {
-                    st.reload_revocations()?;
-                }
-                Ok(())
-            })
-            .await;
-        }
-    });
+    let poller = tokio::spawn(watch_store(state.clone(), cfg.revocation_poll));
     Ok(RunningServer {
         addr,
         issuer: state.issuer_url.clone(),
@@ -251,6 +291,34 @@ pub async fn start(
         task,
         poller,
     })
+}
+
+/// Keeps the server's caches in step with changes other processes make to
+/// the store: on every change notification (PostgreSQL `LISTEN/NOTIFY`) and
+/// at least every `every` (the fallback when notifications are missing or
+/// lost), reloads the revocations when the store's sequence moved; on a
+/// notification also drops the API-key cache.
+async fn watch_store(state: Arc<AppState>, every: Duration) {
+    let mut changes = state.store.change_notifications();
+    loop {
+        let notified = match changes.as_mut() {
+            Some(rx) => tokio::select! {
+                () = tokio::time::sleep(every) => false,
+                r = rx.changed() => {
+                    if r.is_err() {
+                        changes = None;
+                    }
+                    r.is_ok()
+                }
+            },
+            None => {
+                tokio::time::sleep(every).await;
+                false
+            }
+        };
+        let st = state.clone();
+        let _ = tokio::task::spawn_blocking(move || st.refresh_from_store(notified)).await;
+    }
 }
 
 /// Runs the registry until SIGINT or SIGTERM on a fresh multi-threaded

@@ -1,8 +1,7 @@
-//! Storage behind the [`Store`] trait, and its SQLite implementation.
+//! Storage behind the [`Store`] trait, and its SQLite implementation (the
+//! PostgreSQL one, for stateless replicas, is [`crate::pg::PgStore`]).
 //!
-//! Handlers only ever see `dyn Store`, so another backend (PostgreSQL for
-//! stateless replicas, see the crate README) can be added without touching
-//! them.
+//! Handlers only ever see `dyn Store`.
 
 use passport::{Capability, IdentityId, KeyId, Tier};
 use registry_client::{RevocationKind, SurfaceEntry};
@@ -34,6 +33,45 @@ pub enum StoreError {
     /// A filesystem operation on the data directory failed.
     #[error("data directory: {0}")]
     Io(String),
+    /// PostgreSQL reported an error (the message includes its cause).
+    #[error("PostgreSQL: {message}")]
+    Postgres {
+        /// The driver's error and its causes, in one line.
+        message: String,
+        /// The driver's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// No PostgreSQL connection could be had (server unreachable, pool
+    /// exhausted for longer than its wait timeout, store shutting down).
+    #[error("PostgreSQL connection pool: {0}")]
+    Pool(String),
+    /// The `--database` URL is not a usable `postgres://` URL.
+    #[error("database URL: {0}")]
+    InvalidDatabaseUrl(String),
+    /// The database was migrated by a newer version of this software.
+    #[error(
+        "database schema version {found} is newer than this program knows ({known}); upgrade aiid"
+    )]
+    SchemaTooNew {
+        /// Version found in the database.
+        found: i32,
+        /// Newest version this program knows.
+        known: i32,
+    },
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(source: tokio_postgres::Error) -> Self {
+        let mut message = source.to_string();
+        let mut cause = std::error::Error::source(&source);
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        StoreError::Postgres { message, source }
+    }
 }
 
 /// A new identity, as the admin creates it.
@@ -183,6 +221,13 @@ pub trait Store: Send + Sync {
         iat: i64,
         exp: i64,
     ) -> Result<(), StoreError>;
+    /// A counter that moves whenever any process sharing this store
+    /// changed something a server caches (revocations, API keys, signing
+    /// keys): PostgreSQL `LISTEN/NOTIFY`. `None` for backends without
+    /// notifications; servers then rely on polling alone.
+    fn change_notifications(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }
 
 const SCHEMA: &str = "
@@ -234,7 +279,7 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-fn kind_str(k: RevocationKind) -> &'static str {
+pub(crate) fn kind_str(k: RevocationKind) -> &'static str {
     match k {
         RevocationKind::Identity => "identity",
         RevocationKind::Passport => "passport",
@@ -242,7 +287,7 @@ fn kind_str(k: RevocationKind) -> &'static str {
     }
 }
 
-fn kind_of(s: &str) -> Result<RevocationKind, StoreError> {
+pub(crate) fn kind_of(s: &str) -> Result<RevocationKind, StoreError> {
     match s {
         "identity" => Ok(RevocationKind::Identity),
         "passport" => Ok(RevocationKind::Passport),
@@ -251,7 +296,7 @@ fn kind_of(s: &str) -> Result<RevocationKind, StoreError> {
     }
 }
 
-fn corrupt(table: &'static str, column: &'static str, reason: String) -> StoreError {
+pub(crate) fn corrupt(table: &'static str, column: &'static str, reason: String) -> StoreError {
     StoreError::Corrupt {
         table,
         column,
@@ -259,7 +304,7 @@ fn corrupt(table: &'static str, column: &'static str, reason: String) -> StoreEr
     }
 }
 
-type IdentityRow = (
+pub(crate) type IdentityRow = (
     String,
     String,
     String,
@@ -271,7 +316,7 @@ type IdentityRow = (
     Option<String>,
 );
 
-fn identity_from_row(r: IdentityRow) -> Result<StoredIdentity, StoreError> {
+pub(crate) fn identity_from_row(r: IdentityRow) -> Result<StoredIdentity, StoreError> {
     let (id, operator, tier, surfaces, caps, created_at, updated_at, rev_at, rev_reason) = r;
     let c = |col, e: String| corrupt("identities", col, e);
     Ok(StoredIdentity {
@@ -288,7 +333,7 @@ fn identity_from_row(r: IdentityRow) -> Result<StoredIdentity, StoreError> {
     })
 }
 
-const IDENTITY_COLUMNS: &str = "id, operator, tier, surfaces, capabilities, created_at, updated_at, revoked_at, revocation_reason";
+pub(crate) const IDENTITY_COLUMNS: &str = "id, operator, tier, surfaces, capabilities, created_at, updated_at, revoked_at, revocation_reason";
 
 fn read_identity(conn: &Connection, id: &str) -> Result<Option<StoredIdentity>, StoreError> {
     let row: Option<IdentityRow> = conn
@@ -358,7 +403,7 @@ impl SqliteStore {
     }
 }
 
-fn json_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
     serde_json::to_string(v).map_err(|e| StoreError::Io(e.to_string()))
 }
 
@@ -485,10 +530,13 @@ impl Store for SqliteStore {
         scopes: &[String],
         now: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO api_keys (hash, org, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO api_keys (hash, org, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![hash, org, json_text(&scopes)?, now],
         )?;
+        if n == 0 {
+            return Err(StoreError::Conflict("api key".into()));
+        }
         Ok(())
     }
 
@@ -536,10 +584,13 @@ impl Store for SqliteStore {
     }
 
     fn add_signing_key(&self, key: &StoredSigningKey) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?1, ?2, ?3)",
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO signing_keys (kid, private_pem, created_at) VALUES (?1, ?2, ?3)",
             params![key.kid.as_str(), key.private_pem, key.created_at],
         )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("signing key {}", key.kid)));
+        }
         Ok(())
     }
 
@@ -551,10 +602,13 @@ impl Store for SqliteStore {
         iat: i64,
         exp: i64,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO passports (jti, identity, key_id, iat, exp) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let n = self.conn().execute(
+            "INSERT OR IGNORE INTO passports (jti, identity, key_id, iat, exp) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![jti, identity.as_str(), key_id.as_str(), iat, exp],
         )?;
+        if n == 0 {
+            return Err(StoreError::Conflict(format!("passport {jti}")));
+        }
         Ok(())
     }
 }

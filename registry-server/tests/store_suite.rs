@@ -1,0 +1,484 @@
+//! One store test suite, written once over `&dyn Store` and run against both
+//! backends: SQLite (a fresh file) and PostgreSQL (a fresh database on a
+//! throwaway cluster, see `support/pg_cluster.rs`). Each case gets a
+//! `Backend`, which opens any number of handles on the same fresh store (a
+//! second handle stands for a second replica or the admin CLI).
+//!
+//! Then PostgreSQL-only behaviour: migrations, notifications, commit
+//! settings, one first key for replicas starting together.
+
+#[path = "support/pg_cluster.rs"]
+mod pg_cluster;
+
+use passport::{Capability, IdentityId, KeyId, Tier};
+use registry_client::{RevocationKind, SurfaceEntry};
+use registry_server::store::{
+    NewIdentity, RevokeOutcome, SqliteStore, Store, StoreError, StoredSigningKey,
+};
+use registry_server::{admin, pg::PgStore};
+use std::sync::Arc;
+
+/// Opens handles on one fresh store.
+trait Backend {
+    fn open(&self) -> Arc<dyn Store>;
+}
+
+struct Sqlite(tempfile::TempDir);
+
+impl Backend for Sqlite {
+    fn open(&self) -> Arc<dyn Store> {
+        Arc::new(SqliteStore::open(&self.0.path().join("db.sqlite3")).unwrap())
+    }
+}
+
+struct Postgres(String);
+
+impl Backend for Postgres {
+    fn open(&self) -> Arc<dyn Store> {
+        Arc::new(PgStore::connect(&self.0).unwrap())
+    }
+}
+
+fn sqlite() -> Option<Sqlite> {
+    Some(Sqlite(tempfile::tempdir().unwrap()))
+}
+
+fn postgres() -> Option<Postgres> {
+    pg_cluster::cluster().map(|c| Postgres(c.database("suite")))
+}
+
+fn id(s: &str) -> IdentityId {
+    IdentityId::new(s).unwrap()
+}
+
+fn new_identity(tier: Tier) -> NewIdentity {
+    NewIdentity {
+        operator: "Acme Corp Ltd.".into(),
+        tier,
+        surfaces: vec![SurfaceEntry {
+            surface: "mcp:tools.acme.example".parse().unwrap(),
+            verified: true,
+        }],
+        capabilities: vec![Capability::new("customer-support").unwrap()],
+    }
+}
+
+fn key(kid: &str, at: i64) -> StoredSigningKey {
+    StoredSigningKey {
+        kid: KeyId::new(kid).unwrap(),
+        private_pem: format!("pem of {kid}"),
+        created_at: at,
+    }
+}
+
+mod cases {
+    use super::*;
+
+    pub fn identities(b: &dyn Backend) {
+        let s = b.open();
+        let a = id("aii_SUITEA");
+        let rec = s
+            .create_identity(&a, &new_identity(Tier::Issued), 100)
+            .unwrap();
+        assert_eq!(
+            (rec.id.as_str(), rec.tier, rec.created_at, rec.updated_at),
+            ("aii_SUITEA", Tier::Issued, 100, 100)
+        );
+        assert_eq!(rec.surfaces, new_identity(Tier::Issued).surfaces);
+        assert_eq!(rec.capabilities[0].as_str(), "customer-support");
+        assert_eq!(rec.revoked, None);
+        // Ids are unique, whoever creates them.
+        let other = b.open();
+        assert!(matches!(
+            other.create_identity(&a, &new_identity(Tier::Issued), 101),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(other.identity(&a).unwrap(), Some(rec.clone()));
+        assert_eq!(s.identity(&id("aii_NOBODY")).unwrap(), None);
+        let changed = s
+            .set_tier(&a, Tier::BusinessVerified, 200)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (changed.tier, changed.created_at, changed.updated_at),
+            (Tier::BusinessVerified, 100, 200)
+        );
+        assert_eq!(other.identity(&a).unwrap(), Some(changed));
+        assert_eq!(
+            s.set_tier(&id("aii_NOBODY"), Tier::Issued, 1).unwrap(),
+            None
+        );
+        // Operators are stored as given (Unicode included).
+        let mut n = new_identity(Tier::CreatorVerified);
+        n.operator = "Société Générale — Ωmega".into();
+        n.surfaces.clear();
+        let u = s.create_identity(&id("aii_SUITEU"), &n, 5).unwrap();
+        assert_eq!(s.identity(&u.id).unwrap().unwrap().operator, n.operator);
+    }
+
+    pub fn api_keys_and_scopes(b: &dyn Backend) {
+        let s = b.open();
+        s.create_api_key("h1", "acme", &["passport:issue".into()], 10)
+            .unwrap();
+        s.create_api_key(
+            "h2",
+            "globex",
+            &["passport:issue".into(), "identity:revoke".into()],
+            11,
+        )
+        .unwrap();
+        let k1 = b.open().api_key("h1").unwrap().unwrap();
+        assert_eq!(
+            (k1.org.as_str(), k1.scopes.as_slice(), k1.created_at),
+            ("acme", &["passport:issue".to_owned()][..], 10)
+        );
+        assert_eq!(
+            s.api_key("h2").unwrap().unwrap().scopes,
+            ["passport:issue", "identity:revoke"]
+        );
+        assert_eq!(s.api_key("h3").unwrap(), None);
+        assert!(matches!(
+            s.create_api_key("h1", "other", &["identity:revoke".into()], 12),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.api_key("h1").unwrap().unwrap().org, "acme");
+        // Through the admin layer: the key text is returned, its hash stored.
+        let text =
+            admin::create_api_key(s.as_ref(), "initech", &["identity:revoke".into()]).unwrap();
+        let rec = s
+            .api_key(&registry_server::ids::hash_api_key(&text))
+            .unwrap()
+            .unwrap();
+        assert_eq!(rec.org, "initech");
+        assert!(
+            s.api_key(&text).unwrap().is_none(),
+            "the key text is not stored"
+        );
+    }
+
+    pub fn issue(b: &dyn Backend) {
+        let s = b.open();
+        let rec =
+            admin::create_identity(s.as_ref(), &"anon".parse().unwrap(), Tier::Issued, &[], &[])
+                .unwrap();
+        let kid = admin::rotate_key(s.as_ref()).unwrap();
+        s.record_passport("p_1", &rec.id, &kid, 1_000, 2_000)
+            .unwrap();
+        s.record_passport("p_2", &rec.id, &kid, 1_000, 2_000)
+            .unwrap();
+        assert!(matches!(
+            b.open().record_passport("p_1", &rec.id, &kid, 1_000, 2_000),
+            Err(StoreError::Conflict(_))
+        ));
+    }
+
+    pub fn revoke(b: &dyn Backend) {
+        let s = b.open();
+        let a = id("aii_REVOKEA");
+        s.create_identity(&a, &new_identity(Tier::Issued), 1)
+            .unwrap();
+        assert_eq!(s.revocation_seq().unwrap(), 0);
+        // Unknown identities are not revoked and use no sequence number.
+        assert_eq!(
+            s.revoke(RevocationKind::Identity, "aii_NOBODY", "x", 2)
+                .unwrap(),
+            RevokeOutcome::UnknownIdentity
+        );
+        let RevokeOutcome::Revoked(first) = s
+            .revoke(RevocationKind::Identity, a.as_str(), "key compromised", 3)
+            .unwrap()
+        else {
+            panic!("not revoked");
+        };
+        assert_eq!(
+            (
+                first.seq,
+                first.kind,
+                first.subject.as_str(),
+                first.revoked_at
+            ),
+            (1, RevocationKind::Identity, "aii_REVOKEA", 3)
+        );
+        // The record is marked in the same transaction.
+        let rec = b.open().identity(&a).unwrap().unwrap();
+        assert_eq!(rec.revoked, Some((3, "key compromised".into())));
+        assert_eq!(rec.updated_at, 3);
+        // Twice: the original entry, from any handle.
+        assert_eq!(
+            b.open()
+                .revoke(RevocationKind::Identity, a.as_str(), "again", 9)
+                .unwrap(),
+            RevokeOutcome::AlreadyRevoked(first.clone())
+        );
+        // Passports and keys, by any id; a passport id is not an identity.
+        for (kind, subject) in [
+            (RevocationKind::Passport, "p_01ABC"),
+            (RevocationKind::Passport, &"ab".repeat(32)),
+            (RevocationKind::Key, "k_old"),
+            (RevocationKind::Passport, "aii_NOBODY"),
+        ] {
+            assert!(
+                matches!(
+                    s.revoke(kind, subject, "r", 4).unwrap(),
+                    RevokeOutcome::Revoked(_)
+                ),
+                "{subject}"
+            );
+        }
+        assert_eq!(s.revocation_seq().unwrap(), 5);
+        assert_eq!(s.identity(&id("aii_NOBODY")).unwrap(), None);
+    }
+
+    pub fn revocations_list(b: &dyn Backend) {
+        let s = b.open();
+        assert!(s.revocations().unwrap().is_empty());
+        for i in 0..5 {
+            s.revoke(
+                RevocationKind::Passport,
+                &format!("p_{i}"),
+                &format!("r{i}"),
+                100 + i,
+            )
+            .unwrap();
+        }
+        let list = b.open().revocations().unwrap();
+        assert_eq!(list.len(), 5);
+        for (i, e) in list.iter().enumerate() {
+            assert_eq!(
+                (e.subject.as_str(), e.reason.as_str(), e.kind),
+                (
+                    format!("p_{i}").as_str(),
+                    format!("r{i}").as_str(),
+                    RevocationKind::Passport
+                )
+            );
+        }
+        assert!(list.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+        assert_eq!(s.revocation_seq().unwrap(), list[4].seq);
+    }
+
+    pub fn key_rotation(b: &dyn Backend) {
+        let s = b.open();
+        assert!(s.signing_keys().unwrap().is_empty());
+        s.add_signing_key(&key("k_a", 1)).unwrap();
+        s.add_signing_key(&key("k_b", 2)).unwrap();
+        let keys = b.open().signing_keys().unwrap();
+        let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
+        assert_eq!(kids, ["k_b", "k_a"], "newest first");
+        assert_eq!(keys[0].private_pem, "pem of k_b");
+        assert!(matches!(
+            s.add_signing_key(&key("k_a", 3)),
+            Err(StoreError::Conflict(_))
+        ));
+        // A real rotation: a parseable Ed25519 key becomes current.
+        let kid = admin::rotate_key(b.open().as_ref()).unwrap();
+        let keys = s.signing_keys().unwrap();
+        assert_eq!(keys.len(), 3);
+        assert_eq!(keys[0].kid, kid);
+        passport::signing_key_from_pem(&keys[0].private_pem).unwrap();
+    }
+
+    /// Writers on several handles (replicas) at once: every revocation gets
+    /// its own sequence number, none is lost, and exactly one of several
+    /// racing creations of one identity wins.
+    pub fn concurrent_writers(b: &dyn Backend) {
+        const WRITERS: usize = 4;
+        const EACH: usize = 15;
+        let handles: Vec<Arc<dyn Store>> = (0..WRITERS).map(|_| b.open()).collect();
+        let target = id("aii_CONTESTED");
+        std::thread::scope(|sc| {
+            let mut joins = Vec::new();
+            for (w, s) in handles.iter().enumerate() {
+                let target = target.clone();
+                joins.push(sc.spawn(move || {
+                    let won = s
+                        .create_identity(&target, &new_identity(Tier::Issued), w as i64)
+                        .is_ok();
+                    let mut seqs = Vec::new();
+                    for i in 0..EACH {
+                        match s
+                            .revoke(RevocationKind::Passport, &format!("p_{w}_{i}"), "r", 1)
+                            .unwrap()
+                        {
+                            RevokeOutcome::Revoked(e) => seqs.push(e.seq),
+                            other => panic!("{other:?}"),
+                        }
+                        // Everyone also races on one shared subject.
+                        let _ = s
+                            .revoke(RevocationKind::Passport, "p_shared", "r", 1)
+                            .unwrap();
+                    }
+                    (won, seqs)
+                }));
+            }
+            let results: Vec<(bool, Vec<i64>)> =
+                joins.into_iter().map(|j| j.join().unwrap()).collect();
+            assert_eq!(
+                results.iter().filter(|r| r.0).count(),
+                1,
+                "one creation wins"
+            );
+            let mut all: Vec<i64> = results.iter().flat_map(|r| r.1.clone()).collect();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all.len(), WRITERS * EACH, "sequence numbers are unique");
+        });
+        let list = b.open().revocations().unwrap();
+        assert_eq!(list.len(), WRITERS * EACH + 1);
+        assert_eq!(
+            list.iter().filter(|e| e.subject == "p_shared").count(),
+            1,
+            "a subject is revoked once"
+        );
+        assert!(list.windows(2).all(|w| w[0].seq < w[1].seq));
+        assert_eq!(
+            handles[0].revocation_seq().unwrap(),
+            list.last().unwrap().seq
+        );
+    }
+}
+
+macro_rules! suite {
+    ($backend:ident) => {
+        mod $backend {
+            use super::*;
+            suite!(@case $backend, identities);
+            suite!(@case $backend, api_keys_and_scopes);
+            suite!(@case $backend, issue);
+            suite!(@case $backend, revoke);
+            suite!(@case $backend, revocations_list);
+            suite!(@case $backend, key_rotation);
+            suite!(@case $backend, concurrent_writers);
+        }
+    };
+    (@case $backend:ident, $case:ident) => {
+        #[test]
+        fn $case() {
+            match super::$backend() {
+                Some(b) => cases::$case(&b),
+                None => eprintln!("skipped {}::{}", stringify!($backend), stringify!($case)),
+            }
+        }
+    };
+}
+
+suite!(sqlite);
+suite!(postgres);
+
+mod postgres_only {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn url() -> Option<String> {
+        pg_cluster::cluster().map(|c| c.database("pgonly"))
+    }
+
+    #[test]
+    fn migrations_are_versioned_and_applied_once() {
+        let Some(url) = url() else { return };
+        let a = PgStore::connect(&url).unwrap();
+        let b = PgStore::connect(&url).unwrap();
+        let latest = registry_server::pg::MIGRATIONS.last().unwrap().0;
+        assert_eq!(a.schema_version().unwrap(), latest);
+        assert_eq!(b.schema_version().unwrap(), latest);
+        let rows = pg_cluster::psql(&url, "SELECT count(*) FROM aiid_schema_migrations");
+        assert_eq!(rows, registry_server::pg::MIGRATIONS.len().to_string());
+        // A database from the future is refused, naming both versions.
+        pg_cluster::psql(
+            &url,
+            "INSERT INTO aiid_schema_migrations VALUES (9999, 'future', 0)",
+        );
+        let e = PgStore::connect(&url).unwrap_err();
+        assert!(
+            matches!(e, StoreError::SchemaTooNew { found: 9999, known } if known == latest),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn replicas_starting_together_create_one_first_key() {
+        let Some(url) = url() else { return };
+        let kids: Vec<String> = std::thread::scope(|sc| {
+            let joins: Vec<_> = (0..3)
+                .map(|_| {
+                    let url = url.clone();
+                    sc.spawn(move || {
+                        let s = registry_server::open_database(&url).unwrap();
+                        s.signing_keys().unwrap()[0].kid.to_string()
+                    })
+                })
+                .collect();
+            joins.into_iter().map(|j| j.join().unwrap()).collect()
+        });
+        assert!(kids.windows(2).all(|w| w[0] == w[1]), "{kids:?}");
+        let s = PgStore::connect(&url).unwrap();
+        assert_eq!(s.signing_keys().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn other_handles_are_notified_of_revocations() {
+        let Some(url) = url() else { return };
+        let a = PgStore::connect(&url).unwrap();
+        let b = PgStore::connect(&url).unwrap();
+        let mut rx = b.change_notifications().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // Wait until b's LISTEN connection is up (it announces itself).
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), async {
+                while *rx.borrow_and_update() == 0 {
+                    rx.changed().await.unwrap();
+                }
+            })
+            .await
+            .unwrap();
+        });
+        let t0 = Instant::now();
+        a.revoke(RevocationKind::Passport, "p_note", "r", 1)
+            .unwrap();
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(1), rx.changed())
+                .await
+                .expect("no notification within 1 s")
+                .unwrap();
+        });
+        assert!(t0.elapsed() < Duration::from_secs(1));
+        assert_eq!(b.revocation_seq().unwrap(), 1);
+    }
+
+    #[test]
+    fn commits_are_synchronous_even_when_the_server_default_is_off() {
+        let Some(url) = url() else { return };
+        let off = format!("{url}?options=-c%20synchronous_commit%3Doff");
+        let s = PgStore::connect(&off).unwrap();
+        assert_eq!(s.synchronous_commit().unwrap(), "on");
+        let remote = format!("{url}?options=-c%20synchronous_commit%3Dremote_apply");
+        let s = PgStore::connect(&remote).unwrap();
+        assert_eq!(
+            s.synchronous_commit().unwrap(),
+            "remote_apply",
+            "never lowered"
+        );
+    }
+
+    #[test]
+    fn unreachable_database_is_a_clear_error() {
+        // A port nothing listens on (bound, then released).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let e = PgStore::connect(&format!("postgres://app:secret@127.0.0.1:{port}/registry"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("postgres://app@127.0.0.1:{port}/registry"))
+                && e.contains("connect"),
+            "{e}"
+        );
+        assert!(!e.contains("secret"), "{e}");
+    }
+}
