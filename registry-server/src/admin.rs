@@ -96,8 +96,11 @@ pub fn rotate_key(store: &dyn Store) -> Result<KeyId, ServerError> {
     let kid = ids::new_key_id()?;
     store.add_signing_key(&StoredSigningKey {
         kid: kid.clone(),
-        private_pem: pem,
+        private_pem: Some(pem),
+        public_key: sk.verifying_key().to_bytes(),
         created_at: now_secs(),
+        delete_private_at: None,
+        last_passport_expiry: None,
     })?;
     Ok(kid)
 }

@@ -122,17 +122,18 @@ pub fn build_state(
         .map_err(|e| ServerError::Config(format!("issuer URL: {e}")))?;
     let keys = store.signing_keys()?;
     let current = keys
-        .first()
+        .iter()
+        .find(|k| k.private_pem.is_some())
         .ok_or_else(|| ServerError::Key("the data directory has no signing key".into()))?;
-    let sk =
-        signing_key_from_pem(&current.private_pem).map_err(|e| ServerError::Key(e.to_string()))?;
+    let sk = signing_key_from_pem(current.private_pem.as_deref().unwrap_or_default())
+        .map_err(|e| ServerError::Key(e.to_string()))?;
     let issuer =
         Issuer::new(&sk, current.kid.clone(), iss).map_err(|e| ServerError::Key(e.to_string()))?;
     let mut jwks = Jwks::new();
     for k in keys.iter().take(2) {
-        let sk =
-            signing_key_from_pem(&k.private_pem).map_err(|e| ServerError::Key(e.to_string()))?;
-        jwks.push(Jwk::new(k.kid.clone(), sk.verifying_key()))
+        let vk = passport::VerifyingKey::from_bytes(&k.public_key)
+            .map_err(|e| ServerError::Key(e.to_string()))?;
+        jwks.push(Jwk::new(k.kid.clone(), vk))
             .map_err(|e| ServerError::Key(e.to_string()))?;
     }
     let jwks_body = jwks.to_json().to_string().into_bytes();
