@@ -103,7 +103,10 @@ pub fn generate_key() -> Result<StoredSigningKey, ServerError> {
     let pem = signing_key_to_pem(&sk).map_err(|e| ServerError::Key(e.to_string()))?;
     Ok(StoredSigningKey {
         kid: ids::new_key_id()?,
-        private_pem: pem,
+        private_pem: Some(pem),
+        public_key: sk.verifying_key().to_bytes(),
         created_at: now_secs(),
+        delete_private_at: None,
+        last_passport_expiry: None,
     })
 }

@@ -271,16 +271,16 @@ impl AppState {
         Ok(())
     }
 
-    /// Brings the caches up to date with changes made by other processes:
-    /// reloads the revocations when the store's sequence moved, and after a
-    /// change notification also empties the API-key cache.
-    pub(crate) fn refresh_from_store(&self, notified: bool) -> Result<(), StoreError> {
-        if notified {
-            self.api_keys
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clear();
-        }
+    /// Brings the caches up to date with changes made by other processes
+    /// (called on every change notification and every poll interval):
+    /// empties the API-key cache, so a key deleted elsewhere stops working
+    /// within one interval, and reloads the revocations when the store's
+    /// sequence moved.
+    pub(crate) fn refresh_from_store(&self) -> Result<(), StoreError> {
+        self.api_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         if self.store.revocation_seq()? != self.revocations.snapshot().seq {
             self.reload_revocations()?;
         }

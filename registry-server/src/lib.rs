@@ -172,17 +172,18 @@ pub fn build_state(
         .map_err(|e| ServerError::Config(format!("issuer URL: {e}")))?;
     let keys = store.signing_keys()?;
     let current = keys
-        .first()
+        .iter()
+        .find(|k| k.private_pem.is_some())
         .ok_or_else(|| ServerError::Key("the data directory has no signing key".into()))?;
-    let sk =
-        signing_key_from_pem(&current.private_pem).map_err(|e| ServerError::Key(e.to_string()))?;
+    let sk = signing_key_from_pem(current.private_pem.as_deref().unwrap_or_default())
+        .map_err(|e| ServerError::Key(e.to_string()))?;
     let issuer =
         Issuer::new(&sk, current.kid.clone(), iss).map_err(|e| ServerError::Key(e.to_string()))?;
     let mut jwks = Jwks::new();
     for k in keys.iter().take(2) {
-        let sk =
-            signing_key_from_pem(&k.private_pem).map_err(|e| ServerError::Key(e.to_string()))?;
-        jwks.push(Jwk::new(k.kid.clone(), sk.verifying_key()))
+        let vk = passport::VerifyingKey::from_bytes(&k.public_key)
+            .map_err(|e| ServerError::Key(e.to_string()))?;
+        jwks.push(Jwk::new(k.kid.clone(), vk))
             .map_err(|e| ServerError::Key(e.to_string()))?;
     }
     let jwks_body = jwks.to_json().to_string().into_bytes();
@@ -294,30 +295,25 @@ pub async fn start(
 }
 
 /// Keeps the server's caches in step with changes other processes make to
-/// the store: on every change notification (PostgreSQL `LISTEN/NOTIFY`) and
-/// at least every `every` (the fallback when notifications are missing or
-/// lost), reloads the revocations when the store's sequence moved; on a
-/// notification also drops the API-key cache.
+/// the store: on every change notification (PostgreSQL `LISTEN/NOTIFY`,
+/// immediate) and at least every `every` (the fallback when notifications
+/// are missing, lost or not supported).
 async fn watch_store(state: Arc<AppState>, every: Duration) {
     let mut changes = state.store.change_notifications();
     loop {
-        let notified = match changes.as_mut() {
+        match changes.as_mut() {
             Some(rx) => tokio::select! {
-                () = tokio::time::sleep(every) => false,
+                () = tokio::time::sleep(every) => {}
                 r = rx.changed() => {
                     if r.is_err() {
                         changes = None;
                     }
-                    r.is_ok()
                 }
             },
-            None => {
-                tokio::time::sleep(every).await;
-                false
-            }
-        };
+            None => tokio::time::sleep(every).await,
+        }
         let st = state.clone();
-        let _ = tokio::task::spawn_blocking(move || st.refresh_from_store(notified)).await;
+        let _ = tokio::task::spawn_blocking(move || st.refresh_from_store()).await;
     }
 }
 

@@ -83,13 +83,16 @@ CREATE TABLE api_keys (
     hash TEXT PRIMARY KEY,
     org TEXT NOT NULL,
     scopes TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    last_used_at BIGINT
 );
 CREATE TABLE signing_keys (
     seq BIGSERIAL PRIMARY KEY,
     kid TEXT NOT NULL UNIQUE,
-    private_pem TEXT NOT NULL,
-    created_at BIGINT NOT NULL
+    private_pem TEXT,
+    public_key BYTEA NOT NULL CHECK (length(public_key) = 32),
+    created_at BIGINT NOT NULL,
+    delete_private_at BIGINT
 );
 CREATE TABLE passports (
     jti TEXT PRIMARY KEY,
@@ -98,6 +101,7 @@ CREATE TABLE passports (
     iat BIGINT NOT NULL,
     exp BIGINT NOT NULL
 );
+CREATE INDEX passports_by_key ON passports (key_id, exp);
 ",
 )];
 
@@ -184,6 +188,10 @@ impl Drop for PgStore {
 async fn get(pool: &Pool) -> Result<Object, StoreError> {
     pool.get().await.map_err(|e| match e {
         deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+        // Every connection stayed busy for the whole wait: transient.
+        deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) => {
+            StoreError::Busy
+        }
         other => StoreError::Pool(other.to_string()),
     })
 }
@@ -453,12 +461,33 @@ async fn insert_signing_key(
     key: &StoredSigningKey,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO signing_keys (kid, private_pem, created_at) VALUES ($1, $2, $3)",
-        &[&key.kid.as_str(), &key.private_pem, &key.created_at],
+        "INSERT INTO signing_keys (kid, private_pem, public_key, created_at, delete_private_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &key.kid.as_str(),
+            &key.private_pem,
+            &key.public_key.as_slice(),
+            &key.created_at,
+            &key.delete_private_at,
+        ],
     )
     .await
     .map_err(conflict_on_unique(format!("signing key {}", key.kid)))?;
     notify(tx, "signing_key").await
+}
+
+const API_KEY_COLUMNS: &str = "hash, org, scopes, created_at, last_used_at";
+
+fn api_key_of(r: &Row) -> Result<ApiKeyRecord, StoreError> {
+    let scopes: String = r.try_get(2)?;
+    Ok(ApiKeyRecord {
+        hash: r.try_get(0)?,
+        org: r.try_get(1)?,
+        scopes: serde_json::from_str(&scopes)
+            .map_err(|e| corrupt("api_keys", "scopes", e.to_string()))?,
+        created_at: r.try_get(3)?,
+        last_used_at: r.try_get(4)?,
+    })
 }
 
 fn select_identity() -> String {
@@ -658,18 +687,61 @@ impl Store for PgStore {
         self.run(async move {
             let c = get(&pool).await?;
             let st = c
-                .prepare_cached("SELECT org, scopes, created_at FROM api_keys WHERE hash = $1")
+                .prepare_cached(&format!(
+                    "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE hash = $1"
+                ))
                 .await?;
-            let Some(r) = c.query_opt(&st, &[&hash]).await? else {
-                return Ok(None);
-            };
-            let scopes: String = r.try_get(1)?;
-            Ok(Some(ApiKeyRecord {
-                org: r.try_get(0)?,
-                scopes: serde_json::from_str(&scopes)
-                    .map_err(|e| corrupt("api_keys", "scopes", e.to_string()))?,
-                created_at: r.try_get(2)?,
-            }))
+            c.query_opt(&st, &[&hash])
+                .await?
+                .as_ref()
+                .map(api_key_of)
+                .transpose()
+        })
+    }
+
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        let pool = self.pool.clone();
+        self.run(async move {
+            let c = get(&pool).await?;
+            let rows = c
+                .query(
+                    &format!("SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY created_at, hash"),
+                    &[],
+                )
+                .await?;
+            rows.iter().map(api_key_of).collect()
+        })
+    }
+
+    fn delete_api_key(&self, hash: &str) -> Result<bool, StoreError> {
+        let pool = self.pool.clone();
+        let hash = hash.to_owned();
+        self.run(async move {
+            let mut c = get(&pool).await?;
+            let tx = c.transaction().await?;
+            let n = tx
+                .execute("DELETE FROM api_keys WHERE hash = $1", &[&hash])
+                .await?;
+            if n > 0 {
+                // Replicas drop their API-key caches on this.
+                notify(&tx, "api_key").await?;
+            }
+            tx.commit().await?;
+            Ok(n > 0)
+        })
+    }
+
+    fn touch_api_key(&self, hash: &str, now: i64) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        let hash = hash.to_owned();
+        self.run(async move {
+            let c = get(&pool).await?;
+            c.execute(
+                "UPDATE api_keys SET last_used_at = $2 WHERE hash = $1",
+                &[&hash, &now],
+            )
+            .await?;
+            Ok(())
         })
     }
 
@@ -679,17 +751,26 @@ impl Store for PgStore {
             let c = get(&pool).await?;
             let rows = c
                 .query(
-                    "SELECT kid, private_pem, created_at FROM signing_keys ORDER BY seq DESC",
+                    "SELECT k.kid, k.private_pem, k.public_key, k.created_at, k.delete_private_at,
+                            (SELECT MAX(p.exp) FROM passports p WHERE p.key_id = k.kid)
+                     FROM signing_keys k ORDER BY k.seq DESC",
                     &[],
                 )
                 .await?;
             rows.iter()
                 .map(|r| {
+                    let kid: String = r.try_get(0)?;
+                    let public: Vec<u8> = r.try_get(2)?;
                     Ok(StoredSigningKey {
-                        kid: KeyId::new(r.try_get::<_, String>(0)?)
+                        public_key: public.as_slice().try_into().map_err(|_| {
+                            corrupt("signing_keys", "public_key", format!("key {kid}"))
+                        })?,
+                        kid: KeyId::new(kid)
                             .map_err(|e| corrupt("signing_keys", "kid", e.to_string()))?,
                         private_pem: r.try_get(1)?,
-                        created_at: r.try_get(2)?,
+                        created_at: r.try_get(3)?,
+                        delete_private_at: r.try_get(4)?,
+                        last_passport_expiry: r.try_get(5)?,
                     })
                 })
                 .collect()
@@ -707,6 +788,63 @@ impl Store for PgStore {
             insert_signing_key(&tx, &key).await?;
             tx.commit().await?;
             Ok(())
+        })
+    }
+
+    fn retire_signing_key(&self, kid: &KeyId, delete_private_at: i64) -> Result<bool, StoreError> {
+        let pool = self.pool.clone();
+        let kid = kid.as_str().to_owned();
+        self.run(async move {
+            let mut c = get(&pool).await?;
+            let tx = c.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEYS])
+                .await?;
+            let n = tx
+                .execute(
+                    "UPDATE signing_keys SET delete_private_at = LEAST(COALESCE(delete_private_at, $2), $2)
+                     WHERE kid = $1",
+                    &[&kid, &delete_private_at],
+                )
+                .await?;
+            if n > 0 {
+                notify(&tx, "signing_key").await?;
+            }
+            tx.commit().await?;
+            Ok(n > 0)
+        })
+    }
+
+    fn delete_due_private_keys(&self, now: i64) -> Result<Vec<KeyId>, StoreError> {
+        let pool = self.pool.clone();
+        self.run(async move {
+            let mut c = get(&pool).await?;
+            let tx = c.transaction().await?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEYS])
+                .await?;
+            let rows = tx
+                .query(
+                    "UPDATE signing_keys SET private_pem = NULL
+                     WHERE delete_private_at IS NOT NULL AND delete_private_at <= $1
+                       AND private_pem IS NOT NULL
+                     RETURNING kid",
+                    &[&now],
+                )
+                .await?;
+            if !rows.is_empty() {
+                notify(&tx, "signing_key").await?;
+            }
+            tx.commit().await?;
+            if !rows.is_empty() {
+                // Make the dead row versions holding the keys reusable now
+                // (WAL archives and base backups keep them until they expire).
+                let _ = c.batch_execute("VACUUM signing_keys").await;
+            }
+            rows.iter()
+                .map(|r| {
+                    KeyId::new(r.try_get::<_, String>(0)?)
+                        .map_err(|e| corrupt("signing_keys", "kid", e.to_string()))
+                })
+                .collect()
         })
     }
 

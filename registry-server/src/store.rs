@@ -7,7 +7,9 @@ use passport::{Capability, IdentityId, KeyId, Tier};
 use registry_client::{RevocationKind, SurfaceEntry};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::time::Duration;
 
 /// Storage failures.
 #[derive(Debug, thiserror::Error)]
@@ -15,7 +17,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 pub enum StoreError {
     /// The database reported an error.
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(rusqlite::Error),
+    /// The database is busy (another process holds a write lock longer than
+    /// the busy timeout). Transient: the HTTP layer answers 503 with
+    /// `Retry-After`. Every backend maps its lock or serialization timeouts here.
+    #[error("the database is busy")]
+    Busy,
     /// A stored value no longer parses (the database was edited by hand or
     /// written by an incompatible version).
     #[error("corrupt stored value in {table}.{column}: {reason}")]
@@ -63,6 +70,15 @@ pub enum StoreError {
 
 impl From<tokio_postgres::Error> for StoreError {
     fn from(source: tokio_postgres::Error) -> Self {
+        use tokio_postgres::error::SqlState;
+        if let Some(
+            &SqlState::LOCK_NOT_AVAILABLE
+            | &SqlState::T_R_SERIALIZATION_FAILURE
+            | &SqlState::T_R_DEADLOCK_DETECTED,
+        ) = source.code()
+        {
+            return StoreError::Busy;
+        }
         let mut message = source.to_string();
         let mut cause = std::error::Error::source(&source);
         while let Some(c) = cause {
@@ -71,6 +87,17 @@ impl From<tokio_postgres::Error> for StoreError {
             cause = c.source();
         }
         StoreError::Postgres { message, source }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Busy
+            }
+            _ => StoreError::Database(e),
+        }
     }
 }
 
@@ -137,12 +164,17 @@ pub enum RevokeOutcome {
 /// An API key record (the key itself is never stored, only its SHA-256).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
+    /// Lowercase hex SHA-256 of the key text (the primary key).
+    pub hash: String,
     /// The organisation the key belongs to (rate limits are per organisation).
     pub org: String,
     /// Granted scopes (`passport:issue`, `identity:revoke`, …).
     pub scopes: Vec<String>,
     /// Creation time.
     pub created_at: i64,
+    /// Last time the key was used (Unix seconds; recorded at most about
+    /// once a minute per key), `None` if never.
+    pub last_used_at: Option<i64>,
 }
 
 /// An issuer signing key.
@@ -150,10 +182,19 @@ pub struct ApiKeyRecord {
 pub struct StoredSigningKey {
     /// Key id.
     pub kid: KeyId,
-    /// PKCS#8 PEM of the Ed25519 private key.
-    pub private_pem: String,
+    /// PKCS#8 PEM of the Ed25519 private key; `None` once deleted (after
+    /// the retirement grace period, or on revocation).
+    pub private_pem: Option<String>,
+    /// The 32-byte Ed25519 public key (kept after the private key is deleted).
+    pub public_key: [u8; 32],
     /// Creation time.
     pub created_at: i64,
+    /// When the private key is deleted (set when the key is retired by a
+    /// rotation with a grace period); `None` while it is not scheduled.
+    pub delete_private_at: Option<i64>,
+    /// The latest `exp` of the passports recorded as signed with this key
+    /// (computed by the store from its passport log), `None` if none.
+    pub last_passport_expiry: Option<i64>,
 }
 
 impl std::fmt::Debug for StoredSigningKey {
@@ -161,6 +202,9 @@ impl std::fmt::Debug for StoredSigningKey {
         f.debug_struct("StoredSigningKey")
             .field("kid", &self.kid)
             .field("created_at", &self.created_at)
+            .field("has_private", &self.private_pem.is_some())
+            .field("delete_private_at", &self.delete_private_at)
+            .field("last_passport_expiry", &self.last_passport_expiry)
             .finish_non_exhaustive()
     }
 }
@@ -208,10 +252,24 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Looks an API key up by its hash.
     fn api_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Every API key, oldest first.
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    /// Deletes (revokes) an API key by its hash; `false` when unknown. Durable
+    /// when it returns; the next lookup of the key finds nothing.
+    fn delete_api_key(&self, hash: &str) -> Result<bool, StoreError>;
+    /// Records that an API key was used at `now` (best effort; callers
+    /// throttle it).
+    fn touch_api_key(&self, hash: &str, now: i64) -> Result<(), StoreError>;
     /// Issuer signing keys, newest first.
     fn signing_keys(&self) -> Result<Vec<StoredSigningKey>, StoreError>;
     /// Adds an issuer signing key (it becomes the current one).
     fn add_signing_key(&self, key: &StoredSigningKey) -> Result<(), StoreError>;
+    /// Schedules the deletion of a key's private part at `delete_private_at`
+    /// (keeping an earlier schedule); `false` when the key is unknown.
+    fn retire_signing_key(&self, kid: &KeyId, delete_private_at: i64) -> Result<bool, StoreError>;
+    /// Deletes the private part of every key whose scheduled deletion time
+    /// is at or before `now` (the public key stays); returns their ids.
+    fn delete_due_private_keys(&self, now: i64) -> Result<Vec<KeyId>, StoreError>;
     /// Records an issued passport (audit trail).
     fn record_passport(
         &self,
@@ -272,11 +330,35 @@ CREATE TABLE IF NOT EXISTS passports (
 ";
 
 /// SQLite storage: one file, WAL journal, `synchronous=FULL` (a commit is
-/// on disk before the call returns), `busy_timeout` 5 s so the admin CLI and
-/// a running server can share the file.
+/// on disk before the call returns). One writer connection (writes are
+/// serialized in process and by SQLite across processes, `busy_timeout`
+/// bounded) and a small pool of read connections, so reads never wait
+/// behind a write (WAL readers see the last commit).
 #[derive(Debug)]
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// Connection settings of a [`SqliteStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SqliteOptions {
+    /// Read connections in the pool (at least 1). Default 4.
+    pub readers: usize,
+    /// How long a write waits for another process's write lock before the
+    /// store reports [`StoreError::Busy`]. Default 5 s (the admin CLI); the
+    /// server uses a shorter one.
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions {
+            readers: 4,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
 }
 
 pub(crate) fn kind_str(k: RevocationKind) -> &'static str {
@@ -379,28 +461,143 @@ fn read_revocation(
     }))
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database file and its schema.
-    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        let conn = Connection::open(path)?;
-        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(StoreError::Io(format!(
-                "cannot enable WAL journal mode (got {mode})"
-            )));
+fn has_column(conn: &Connection, table: &str, column: &str) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare(&format!("PRAGMA table_info({table})"))?;
+    let names = stmt.query_map([], |r| r.get::<_, String>(1))?;
+    for n in names {
+        if n? == column {
+            return Ok(true);
         }
-        conn.execute_batch(
-            "PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+    }
+    Ok(false)
+}
+
+/// Brings a database written by an earlier version up to the current
+/// schema (columns are only ever added).
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    if !has_column(&tx, "api_keys", "last_used_at")? {
+        tx.execute_batch("ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER")?;
+    }
+    if !has_column(&tx, "signing_keys", "public_key")? {
+        tx.execute_batch("ALTER TABLE signing_keys ADD COLUMN public_key TEXT")?;
+    }
+    if !has_column(&tx, "signing_keys", "delete_private_at")? {
+        tx.execute_batch("ALTER TABLE signing_keys ADD COLUMN delete_private_at INTEGER")?;
+    }
+    // Keys stored before public keys were: derive them from the private key.
+    let missing: Vec<(i64, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT seq, private_pem FROM signing_keys WHERE public_key IS NULL AND private_pem <> ''",
         )?;
-        conn.execute_batch(SCHEMA)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (seq, pem) in missing {
+        let sk = passport::signing_key_from_pem(&pem)
+            .map_err(|e| corrupt("signing_keys", "private_pem", e.to_string()))?;
+        tx.execute(
+            "UPDATE signing_keys SET public_key = ?2 WHERE seq = ?1",
+            params![seq, hex(sk.verifying_key().as_bytes())],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex32(s: &str) -> Option<[u8; 32]> {
+    if s.len() != 64 || !s.is_ascii() {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, o) in out.iter_mut().enumerate() {
+        *o = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn open_conn(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(busy)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Io(format!(
+            "cannot enable WAL journal mode (got {mode})"
+        )));
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and its schema, with
+    /// default options.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, SqliteOptions::default())
+    }
+
+    /// Opens (creating if needed) the database file and its schema.
+    pub fn open_with(path: &Path, opts: SqliteOptions) -> Result<SqliteStore, StoreError> {
+        let mut writer = open_conn(path, opts.busy_timeout)?;
+        // Deleted content (private keys) is overwritten, not left in free pages.
+        writer.execute_batch("PRAGMA secure_delete=ON;")?;
+        writer.execute_batch(SCHEMA)?;
+        migrate(&mut writer)?;
+        let mut readers = Vec::new();
+        for _ in 0..opts.readers.max(1) {
+            let r = open_conn(path, opts.busy_timeout)?;
+            r.execute_batch("PRAGMA query_only=1;")?;
+            readers.push(Mutex::new(r));
+        }
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
         })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// A free read connection (or, when all are in use, waits for one).
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            match self.readers[(start + i) % n].try_lock() {
+                Ok(g) => return g,
+                Err(TryLockError::Poisoned(p)) => return p.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        self.readers[start % n]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+type ApiKeyRow = (String, String, String, i64, Option<i64>);
+
+fn api_key_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ApiKeyRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn api_key_from_row(
+    (hash, org, scopes, created_at, last_used_at): ApiKeyRow,
+) -> Result<ApiKeyRecord, StoreError> {
+    Ok(ApiKeyRecord {
+        hash,
+        org,
+        scopes: serde_json::from_str(&scopes)
+            .map_err(|e| corrupt("api_keys", "scopes", e.to_string()))?,
+        created_at,
+        last_used_at,
+    })
 }
 
 pub(crate) fn json_text<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
@@ -434,7 +631,7 @@ impl Store for SqliteStore {
     }
 
     fn identity(&self, id: &IdentityId) -> Result<Option<StoredIdentity>, StoreError> {
-        read_identity(&self.conn(), id.as_str())
+        read_identity(&self.reader(), id.as_str())
     }
 
     fn set_tier(
@@ -488,7 +685,7 @@ impl Store for SqliteStore {
     }
 
     fn revocations(&self) -> Result<Vec<StoredRevocation>, StoreError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut stmt = conn.prepare(
             "SELECT seq, kind, subject, reason, revoked_at FROM revocations ORDER BY seq",
         )?;
@@ -517,7 +714,7 @@ impl Store for SqliteStore {
 
     fn revocation_seq(&self) -> Result<i64, StoreError> {
         Ok(self
-            .conn()
+            .reader()
             .query_row("SELECT COALESCE(MAX(seq), 0) FROM revocations", [], |r| {
                 r.get(0)
             })?)
@@ -541,43 +738,73 @@ impl Store for SqliteStore {
     }
 
     fn api_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let row: Option<(String, String, i64)> = self
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT hash, org, scopes, created_at, last_used_at FROM api_keys WHERE hash = ?1",
+        )?;
+        let row = stmt.query_row(params![hash], api_key_row).optional()?;
+        row.map(api_key_from_row).transpose()
+    }
+
+    fn api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT hash, org, scopes, created_at, last_used_at FROM api_keys ORDER BY created_at, hash",
+        )?;
+        let rows = stmt.query_map([], api_key_row)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(api_key_from_row(row?)?);
+        }
+        Ok(out)
+    }
+
+    fn delete_api_key(&self, hash: &str) -> Result<bool, StoreError> {
+        let n = self
             .conn()
-            .query_row(
-                "SELECT org, scopes, created_at FROM api_keys WHERE hash = ?1",
-                params![hash],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?;
-        row.map(|(org, scopes, created_at)| {
-            Ok(ApiKeyRecord {
-                org,
-                scopes: serde_json::from_str(&scopes)
-                    .map_err(|e| corrupt("api_keys", "scopes", e.to_string()))?,
-                created_at,
-            })
-        })
-        .transpose()
+            .execute("DELETE FROM api_keys WHERE hash = ?1", params![hash])?;
+        Ok(n > 0)
+    }
+
+    fn touch_api_key(&self, hash: &str, now: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE api_keys SET last_used_at = ?2 WHERE hash = ?1",
+            params![hash, now],
+        )?;
+        Ok(())
     }
 
     fn signing_keys(&self) -> Result<Vec<StoredSigningKey>, StoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT kid, private_pem, created_at FROM signing_keys ORDER BY seq DESC")?;
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT k.kid, k.private_pem, k.public_key, k.created_at, k.delete_private_at,
+                    (SELECT MAX(p.exp) FROM passports p WHERE p.key_id = k.kid)
+             FROM signing_keys k ORDER BY k.seq DESC",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, Option<i64>>(5)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (kid, private_pem, created_at) = row?;
+            let (kid, private_pem, public_key, created_at, delete_private_at, last_exp) = row?;
+            let public_key = public_key
+                .as_deref()
+                .and_then(unhex32)
+                .ok_or_else(|| corrupt("signing_keys", "public_key", format!("key {kid}")))?;
             out.push(StoredSigningKey {
                 kid: KeyId::new(kid).map_err(|e| corrupt("signing_keys", "kid", e.to_string()))?,
-                private_pem,
+                private_pem: (!private_pem.is_empty()).then_some(private_pem),
+                public_key,
                 created_at,
+                delete_private_at,
+                last_passport_expiry: last_exp,
             });
         }
         Ok(out)
@@ -585,13 +812,52 @@ impl Store for SqliteStore {
 
     fn add_signing_key(&self, key: &StoredSigningKey) -> Result<(), StoreError> {
         let n = self.conn().execute(
-            "INSERT OR IGNORE INTO signing_keys (kid, private_pem, created_at) VALUES (?1, ?2, ?3)",
-            params![key.kid.as_str(), key.private_pem, key.created_at],
+            "INSERT OR IGNORE INTO signing_keys (kid, private_pem, public_key, created_at, delete_private_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                key.kid.as_str(),
+                key.private_pem.as_deref().unwrap_or(""),
+                hex(&key.public_key),
+                key.created_at,
+                key.delete_private_at
+            ],
         )?;
         if n == 0 {
             return Err(StoreError::Conflict(format!("signing key {}", key.kid)));
         }
         Ok(())
+    }
+
+    fn retire_signing_key(&self, kid: &KeyId, delete_private_at: i64) -> Result<bool, StoreError> {
+        let n = self.conn().execute(
+            "UPDATE signing_keys SET delete_private_at = MIN(COALESCE(delete_private_at, ?2), ?2) WHERE kid = ?1",
+            params![kid.as_str(), delete_private_at],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn delete_due_private_keys(&self, now: i64) -> Result<Vec<KeyId>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let due: Vec<String> = {
+            let mut stmt = tx.prepare(
+                "SELECT kid FROM signing_keys WHERE delete_private_at IS NOT NULL AND delete_private_at <= ?1 AND private_pem <> ''",
+            )?;
+            let rows = stmt.query_map(params![now], |r| r.get(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        tx.execute(
+            "UPDATE signing_keys SET private_pem = '' WHERE delete_private_at IS NOT NULL AND delete_private_at <= ?1",
+            params![now],
+        )?;
+        tx.commit()?;
+        // Reclaim the pages that held the keys and push them out of the WAL.
+        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+        due.into_iter()
+            .map(|k| KeyId::new(k).map_err(|e| corrupt("signing_keys", "kid", e.to_string())))
+            .collect()
     }
 
     fn record_passport(
@@ -675,16 +941,78 @@ mod tests {
             ["passport:issue"]
         );
         assert!(s.api_key("abd").unwrap().is_none());
+        s.touch_api_key("abc", 42).unwrap();
+        let all = s.api_keys().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(
+            (all[0].hash.as_str(), all[0].last_used_at),
+            ("abc", Some(42))
+        );
+        assert!(s.delete_api_key("abc").unwrap());
+        assert!(!s.delete_api_key("abc").unwrap());
+        assert!(s.api_key("abc").unwrap().is_none());
         for (i, kid) in ["k_a", "k_b"].iter().enumerate() {
             s.add_signing_key(&StoredSigningKey {
                 kid: KeyId::new(*kid).unwrap(),
-                private_pem: "pem".into(),
+                private_pem: Some("pem".into()),
+                public_key: [u8::try_from(i).unwrap(); 32],
                 created_at: i64::try_from(i).unwrap(),
+                delete_private_at: None,
+                last_passport_expiry: None,
             })
             .unwrap();
         }
+        let id = IdentityId::new("aii_X").unwrap();
+        let ka = KeyId::new("k_a").unwrap();
+        s.record_passport("p_1", &id, &ka, 1, 500).unwrap();
+        s.record_passport("p_2", &id, &ka, 1, 900).unwrap();
         let keys = s.signing_keys().unwrap();
         assert_eq!(keys[0].kid.as_str(), "k_b");
         assert_eq!(keys[1].kid.as_str(), "k_a");
+        assert_eq!(keys[1].public_key, [0; 32]);
+        assert_eq!(keys[1].last_passport_expiry, Some(900));
+        assert_eq!(keys[0].last_passport_expiry, None);
+        // Retire k_a: its private part goes once the time passes; an
+        // earlier schedule wins over a later one.
+        assert!(s.retire_signing_key(&ka, 100).unwrap());
+        assert!(s.retire_signing_key(&ka, 200).unwrap());
+        assert!(!s
+            .retire_signing_key(&KeyId::new("k_zz").unwrap(), 1)
+            .unwrap());
+        assert!(s.delete_due_private_keys(99).unwrap().is_empty());
+        assert_eq!(s.delete_due_private_keys(100).unwrap(), vec![ka.clone()]);
+        let keys = s.signing_keys().unwrap();
+        assert_eq!(keys[1].private_pem, None);
+        assert_eq!(keys[1].public_key, [0; 32]);
+        assert_eq!(keys[0].private_pem.as_deref(), Some("pem"));
+    }
+
+    #[test]
+    fn reads_do_not_wait_behind_a_held_write_lock() {
+        let (d, s) = store();
+        let id = IdentityId::new("aii_R").unwrap();
+        let new = NewIdentity {
+            operator: "anon".into(),
+            tier: Tier::Issued,
+            surfaces: vec![],
+            capabilities: vec![],
+        };
+        s.create_identity(&id, &new, 1).unwrap();
+        // Another process-like connection holds the write lock.
+        let other = Connection::open(d.path().join("db.sqlite3")).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let quick = SqliteStore::open_with(
+            &d.path().join("db.sqlite3"),
+            SqliteOptions {
+                readers: 2,
+                busy_timeout: Duration::from_millis(100),
+            },
+        );
+        // Opening needs the write lock for the schema: busy, typed.
+        assert!(matches!(quick, Err(StoreError::Busy)), "{quick:?}");
+        let t = std::time::Instant::now();
+        assert!(s.identity(&id).unwrap().is_some());
+        assert!(t.elapsed() < Duration::from_millis(500));
+        other.execute_batch("COMMIT").unwrap();
     }
 }

@@ -66,8 +66,11 @@ fn new_identity(tier: Tier) -> NewIdentity {
 fn key(kid: &str, at: i64) -> StoredSigningKey {
     StoredSigningKey {
         kid: KeyId::new(kid).unwrap(),
-        private_pem: format!("pem of {kid}"),
+        private_pem: Some(format!("pem of {kid}")),
+        public_key: [u8::try_from(at).unwrap(); 32],
         created_at: at,
+        delete_private_at: None,
+        last_passport_expiry: None,
     }
 }
 
@@ -265,7 +268,8 @@ mod cases {
         let keys = b.open().signing_keys().unwrap();
         let kids: Vec<&str> = keys.iter().map(|k| k.kid.as_str()).collect();
         assert_eq!(kids, ["k_b", "k_a"], "newest first");
-        assert_eq!(keys[0].private_pem, "pem of k_b");
+        assert_eq!(keys[0].private_pem.as_deref(), Some("pem of k_b"));
+        assert_eq!((keys[0].public_key, keys[1].public_key), ([2; 32], [1; 32]));
         assert!(matches!(
             s.add_signing_key(&key("k_a", 3)),
             Err(StoreError::Conflict(_))
@@ -275,7 +279,40 @@ mod cases {
         let keys = s.signing_keys().unwrap();
         assert_eq!(keys.len(), 3);
         assert_eq!(keys[0].kid, kid);
-        passport::signing_key_from_pem(&keys[0].private_pem).unwrap();
+        let sk = passport::signing_key_from_pem(keys[0].private_pem.as_deref().unwrap()).unwrap();
+        assert_eq!(sk.verifying_key().to_bytes(), keys[0].public_key);
+        // The passport log tells how long a key's passports live.
+        let who = id("aii_KEYS");
+        s.record_passport("p_a1", &who, &KeyId::new("k_a").unwrap(), 1, 500)
+            .unwrap();
+        s.record_passport("p_a2", &who, &KeyId::new("k_a").unwrap(), 1, 900)
+            .unwrap();
+        let keys = b.open().signing_keys().unwrap();
+        assert_eq!(
+            (keys[2].last_passport_expiry, keys[1].last_passport_expiry),
+            (Some(900), None)
+        );
+        // Retirement: the private part goes when due, the earlier schedule
+        // wins, the public key stays.
+        let ka = KeyId::new("k_a").unwrap();
+        assert!(s.retire_signing_key(&ka, 100).unwrap());
+        assert!(b.open().retire_signing_key(&ka, 200).unwrap());
+        assert!(!s
+            .retire_signing_key(&KeyId::new("k_zz").unwrap(), 1)
+            .unwrap());
+        assert_eq!(s.signing_keys().unwrap()[2].delete_private_at, Some(100));
+        assert!(s.delete_due_private_keys(99).unwrap().is_empty());
+        assert_eq!(
+            b.open().delete_due_private_keys(100).unwrap(),
+            vec![ka.clone()]
+        );
+        assert!(s.delete_due_private_keys(1000).unwrap().is_empty(), "once");
+        let keys = s.signing_keys().unwrap();
+        assert_eq!(
+            (keys[2].private_pem.as_deref(), keys[2].public_key),
+            (None, [1; 32])
+        );
+        assert!(keys[0].private_pem.is_some() && keys[1].private_pem.is_some());
     }
 
     /// Writers on several handles (replicas) at once: every revocation gets

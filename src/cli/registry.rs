@@ -7,7 +7,7 @@
 use passport::{Capability, IdentityId, Operator, Surface, Tier};
 use registry_client::{BlockingClient, ClientConfig, ClientError, DEFAULT_BASE_URL};
 use registry_server::store::RevokeOutcome;
-use registry_server::{admin, RateLimits, ServerConfig};
+use registry_server::{admin, RateLimits, ServerConfig, StoreLocation};
 use std::io::{Read as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,14 +35,20 @@ pub enum RegistryCommand {
         #[arg(value_name = "ID")]
         id: String,
     },
-    /// Run a registry server (SQLite in DIR, created with an issuer key on first start).
+    /// Run a registry server (SQLite in DIR, created with an issuer key on
+    /// first start; or PostgreSQL, shared by replicas, with --database).
+    #[command(group(clap::ArgGroup::new("storage").required(true).args(["data", "database"])))]
     Serve {
         /// Address to listen on (port 0 picks a free port; the URL is printed).
         #[arg(long, value_name = "ADDR")]
         listen: SocketAddr,
-        /// Data directory.
+        /// Data directory (SQLite).
         #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        data: Option<PathBuf>,
+        /// PostgreSQL database shared by replicas, instead of --data
+        /// (password in the URL or in PGPASSWORD).
+        #[arg(long, value_name = "postgres://USER@HOST:PORT/DB", value_parser = database_url)]
+        database: Option<String>,
         /// Issuer URL (iss) [default: http://<listen address>].
         #[arg(long, value_name = "URL")]
         issuer: Option<String>,
@@ -56,11 +62,15 @@ pub enum RegistryCommand {
         #[arg(long, value_name = "N", default_value_t = 120)]
         rate_limit_whois: u32,
     },
-    /// Administer a registry's data directory (safe while it serves).
+    /// Administer a registry's data directory or database (safe while it serves).
+    #[command(group(clap::ArgGroup::new("storage").required(true).args(["data", "database"])))]
     Admin {
         /// Data directory (created if missing).
         #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        data: Option<PathBuf>,
+        /// PostgreSQL database, instead of --data (migrated on start).
+        #[arg(long, value_name = "postgres://USER@HOST:PORT/DB", value_parser = database_url)]
+        database: Option<String>,
         /// What to do.
         #[command(subcommand)]
         cmd: AdminCommand,
@@ -145,12 +155,16 @@ pub fn run(cmd: RegistryCommand) -> ExitCode {
         RegistryCommand::Serve {
             listen,
             data,
+            database,
             issuer,
             rate_limit_unauthenticated,
             rate_limit_verify,
             rate_limit_whois,
         } => {
-            let mut cfg = ServerConfig::new(data);
+            let mut cfg = match location(data, database) {
+                StoreLocation::DataDir(dir) => ServerConfig::new(dir),
+                StoreLocation::Postgres(url) => ServerConfig::postgres(url),
+            };
             cfg.issuer = issuer;
             cfg.rate_limits = RateLimits {
                 unauthenticated_per_min: rate_limit_unauthenticated,
@@ -165,8 +179,27 @@ pub fn run(cmd: RegistryCommand) -> ExitCode {
                 Err(e) => fail(&format!("registry serve: {e}")),
             }
         }
-        RegistryCommand::Admin { data, cmd } => admin_cmd(&data, cmd),
+        RegistryCommand::Admin {
+            data,
+            database,
+            cmd,
+        } => admin_cmd(&location(data, database), cmd),
     }
+}
+
+/// `--data` or `--database` (clap makes exactly one of them present).
+fn location(data: Option<PathBuf>, database: Option<String>) -> StoreLocation {
+    match database {
+        Some(url) => StoreLocation::Postgres(url),
+        None => StoreLocation::DataDir(data.unwrap_or_default()),
+    }
+}
+
+/// Checks a `--database` URL (scheme, user, host) without connecting.
+fn database_url(s: &str) -> Result<String, String> {
+    registry_server::pg::parse_database_url(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 fn fail(msg: &str) -> ExitCode {
@@ -261,8 +294,8 @@ fn whois(registry: &str, raw: &str) -> ExitCode {
     }
 }
 
-fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
-    let store = match registry_server::open_data_dir(data) {
+fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
+    let store = match registry_server::open_store(location) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
@@ -393,7 +426,8 @@ mod tests {
         same(verify("not.a.token"), 1);
         let admin_run = |cmd| {
             run(RegistryCommand::Admin {
-                data: data.clone(),
+                data: Some(data.clone()),
+                database: None,
                 cmd,
             })
         };

@@ -1,5 +1,5 @@
 //! Standalone registry server (the same as `aiid registry serve`):
-//! `registry-server --listen 127.0.0.1:PORT --data DIR [--issuer URL]
+//! `registry-server --listen 127.0.0.1:PORT (--data DIR | --database postgres://USER@HOST:PORT/DB) [--issuer URL]
 //! [--rate-limit-unauthenticated N] [--rate-limit-verify N] [--rate-limit-whois N]`.
 //! Prints `listening on <url> issuer <iss>` once bound.
 #![forbid(unsafe_code)]
@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let mut listen = None;
     let mut cfg = ServerConfig::new("");
     let mut data = None;
+    let mut database = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let v = args.next();
@@ -29,6 +30,9 @@ fn main() -> ExitCode {
                 data = Some(v);
                 Ok(())
             }
+            "--database" => registry_server::pg::parse_database_url(&v)
+                .map(|_| database = Some(v))
+                .map_err(|e| format!("--database: {e}")),
             "--issuer" => {
                 cfg.issuer = Some(v);
                 Ok(())
@@ -45,11 +49,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let (Some(listen), Some(data)) = (listen, data) else {
-        eprintln!("registry-server: --listen and --data are required");
+    let Some(listen) = listen else {
+        eprintln!("registry-server: --listen is required");
         return ExitCode::from(2);
     };
-    cfg.data_dir = data.into();
+    match (data, database) {
+        (Some(data), None) => cfg.data_dir = data.into(),
+        (None, Some(url)) => cfg.database = Some(url),
+        _ => {
+            eprintln!("registry-server: exactly one of --data and --database is required");
+            return ExitCode::from(2);
+        }
+    }
     match serve_blocking(listen, cfg, |url, iss| {
         println!("listening on {url} issuer {iss}");
         let _ = std::io::stdout().flush();
