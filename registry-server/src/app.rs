@@ -1,9 +1,10 @@
 //! Shared state and the HTTP handlers.
 
 use crate::ids;
-use crate::ratelimit::{Class, RateLimiter};
+use crate::ratelimit::{client_ip, Class, IpNet, RateLimiter};
 use crate::store::{
     ApiKeyRecord, RevokeOutcome, Store, StoreError, StoredIdentity, StoredRevocation,
+    StoredSigningKey,
 };
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
@@ -22,8 +23,9 @@ use registry_client::{
 };
 use serde::de::DeserializeOwned;
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -68,8 +70,26 @@ impl ApiError {
     fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::NOT_FOUND, code, message)
     }
-    fn internal(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+    /// A 500 with a generic message; the detail goes to the server log
+    /// only, never to the client.
+    pub(crate) fn internal(detail: impl std::fmt::Display) -> Self {
+        eprintln!("aiid registry: internal error: {detail}");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal server error (details are in the server log)",
+        )
+    }
+    /// 503 with `Retry-After`: the database is busy.
+    pub(crate) fn busy() -> Self {
+        ApiError {
+            retry_after: Some(1),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the registry is busy; retry shortly",
+            )
+        }
     }
     fn rate_limited(wait: u64) -> Self {
         ApiError {
@@ -85,7 +105,13 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError::internal(e.to_string())
+        match e {
+            StoreError::Busy => {
+                eprintln!("aiid registry: database busy; answered 503");
+                ApiError::busy()
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 
@@ -99,6 +125,11 @@ impl IntoResponse for ApiError {
         if let Some(s) = self.retry_after {
             r.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of a timed-out body may still arrive: close.
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         r
     }
@@ -116,10 +147,10 @@ pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, v: &T) -> R
             r
         }
         Err(e) => {
-            let mut r = Response::new(Body::from(format!(
-                "{{\"error\":\"internal\",\"message\":\"cannot serialize: {}\"}}",
-                e.to_string().replace(['"', '\\'], "'")
-            )));
+            eprintln!("aiid registry: internal error: cannot serialize an answer: {e}");
+            let mut r = Response::new(Body::from(
+                "{\"error\":\"internal\",\"message\":\"internal server error (details are in the server log)\"}",
+            ));
             *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
@@ -189,6 +220,13 @@ impl RevocationSet {
     }
 }
 
+impl RevSnapshot {
+    /// Whether a signing key is revoked.
+    pub fn key_revoked(&self, kid: &str) -> bool {
+        self.keys.contains(kid)
+    }
+}
+
 /// SHA-256 hex passport ids compare case-insensitively; other ids exactly.
 fn normalize_subject(s: &str) -> String {
     if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -220,18 +258,90 @@ impl RevocationSource for RevocationSet {
     }
 }
 
+/// The issuer keys in force: the current signer, the published JWKS and a
+/// verifier over it. Rebuilt when the store's keys or the revoked keys
+/// change (polled), so a rotation or a key revocation takes effect without
+/// a restart.
+pub struct KeyState {
+    /// Signs new passports; `None` when no usable key is left (every key
+    /// revoked or without its private part): issuing answers 503.
+    pub(crate) issuer: Option<Issuer>,
+    pub(crate) jwks: Jwks,
+    pub(crate) jwks_body: Vec<u8>,
+    pub(crate) verifier: Verifier,
+    /// What the state was built from (to notice changes).
+    pub(crate) fingerprint: Vec<String>,
+}
+
+/// Which keys sign and which are published, at `now`: the current key is the
+/// newest one that is not revoked and still has its private part; a key is
+/// published while it is not revoked and it is the current key, or its
+/// private part still exists (grace period after a rotation), or a
+/// passport it signed has not expired yet.
+pub fn build_key_state(
+    keys: &[StoredSigningKey],
+    revoked: &RevSnapshot,
+    now: i64,
+    issuer_url: &str,
+    revocations: Arc<RevocationSet>,
+) -> Result<KeyState, crate::ServerError> {
+    let key_err = |e: &dyn std::fmt::Display| crate::ServerError::Key(e.to_string());
+    let iss = Url::new(issuer_url.to_owned())
+        .map_err(|e| crate::ServerError::Config(format!("issuer URL: {e}")))?;
+    let current = keys
+        .iter()
+        .find(|k| k.private_pem.is_some() && !revoked.key_revoked(k.kid.as_str()));
+    let issuer = match current {
+        Some(k) => {
+            let sk = passport::signing_key_from_pem(k.private_pem.as_deref().unwrap_or_default())
+                .map_err(|e| key_err(&e))?;
+            Some(Issuer::new(&sk, k.kid.clone(), iss).map_err(|e| key_err(&e))?)
+        }
+        None => None,
+    };
+    let mut jwks = Jwks::new();
+    let mut fingerprint = Vec::new();
+    for k in keys {
+        let is_current = current.is_some_and(|c| c.kid == k.kid);
+        let published = !revoked.key_revoked(k.kid.as_str())
+            && (is_current
+                || k.private_pem.is_some()
+                || k.last_passport_expiry.is_some_and(|e| e > now));
+        if published {
+            let vk = passport::VerifyingKey::from_bytes(&k.public_key).map_err(|e| key_err(&e))?;
+            jwks.push(passport::Jwk::new(k.kid.clone(), vk))
+                .map_err(|e| key_err(&e))?;
+            fingerprint.push(format!(
+                "{}:{}",
+                k.kid,
+                if is_current { "current" } else { "published" }
+            ));
+        }
+    }
+    let jwks_body = jwks.to_json().to_string().into_bytes();
+    let verifier = Verifier::new(Policy::new(issuer_url, DEFAULT_AUDIENCE), jwks.clone())
+        .with_revocation(revocations);
+    Ok(KeyState {
+        issuer,
+        jwks,
+        jwks_body,
+        verifier,
+        fingerprint,
+    })
+}
+
 /// Everything the handlers share.
 pub struct AppState {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) issuer_url: String,
-    pub(crate) issuer: Issuer,
-    pub(crate) jwks: Jwks,
-    pub(crate) jwks_body: Vec<u8>,
-    pub(crate) verifier: Verifier,
+    pub(crate) keys: RwLock<Arc<KeyState>>,
     pub(crate) revocations: Arc<RevocationSet>,
     pub(crate) limiter: RateLimiter,
-    pub(crate) api_keys: Mutex<HashMap<String, ApiKeyRecord>>,
+    /// When each API key's use was last written to the store.
+    pub(crate) touched: Mutex<HashMap<String, Instant>>,
     pub(crate) revocation_max_age_secs: u64,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) trusted_proxies: Vec<IpNet>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -243,6 +353,44 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// The key state in force.
+    pub fn key_state(&self) -> Arc<KeyState> {
+        self.keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Rebuilds the key state from the store when the keys, the revoked
+    /// keys or the published set changed; deletes private keys whose
+    /// retirement is due first. Returns whether anything changed.
+    pub(crate) fn refresh_keys(&self) -> Result<bool, crate::ServerError> {
+        let now = now_secs();
+        let mut keys = self.store.signing_keys()?;
+        if keys
+            .iter()
+            .any(|k| k.private_pem.is_some() && k.delete_private_at.is_some_and(|t| t <= now))
+        {
+            for kid in self.store.delete_due_private_keys(now)? {
+                eprintln!("aiid registry: deleted the private part of retired key {kid}");
+            }
+            keys = self.store.signing_keys()?;
+        }
+        let state = build_key_state(
+            &keys,
+            &self.revocations.snapshot(),
+            now,
+            &self.issuer_url,
+            self.revocations.clone(),
+        )?;
+        let mut cur = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        if cur.fingerprint == state.fingerprint {
+            return Ok(false);
+        }
+        *cur = Arc::new(state);
+        Ok(true)
+    }
+
     /// The whois URL of an identity on this registry (the passports'
     /// `registry_url`).
     pub fn whois_url(&self, id: &IdentityId) -> String {
@@ -258,8 +406,11 @@ impl AppState {
                 "audience must be 1 to 256 bytes",
             )),
             Some(a) => Ok(Some(
-                Verifier::new(Policy::new(self.issuer_url.clone(), a), self.jwks.clone())
-                    .with_revocation(self.revocations.clone()),
+                Verifier::new(
+                    Policy::new(self.issuer_url.clone(), a),
+                    self.key_state().jwks.clone(),
+                )
+                .with_revocation(self.revocations.clone()),
             )),
         }
     }
@@ -268,22 +419,6 @@ impl AppState {
     pub(crate) fn reload_revocations(&self) -> Result<(), StoreError> {
         let entries = self.store.revocations()?;
         self.revocations.load(entries);
-        Ok(())
-    }
-
-    /// Brings the caches up to date with changes made by other processes
-    /// (called on every change notification and every poll interval):
-    /// empties the API-key cache, so a key deleted elsewhere stops working
-    /// within one interval, and reloads the revocations when the store's
-    /// sequence moved.
-    pub(crate) fn refresh_from_store(&self) -> Result<(), StoreError> {
-        self.api_keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-        if self.store.revocation_seq()? != self.revocations.snapshot().seq {
-            self.reload_revocations()?;
-        }
         Ok(())
     }
 
@@ -333,67 +468,96 @@ pub(crate) enum Caller {
     Key(ApiKeyRecord),
 }
 
-fn limit(state: &Shared, caller: &Caller, ip: SocketAddr, class: Class) -> Result<(), ApiError> {
+fn limit(state: &Shared, caller: &Caller, ip: IpAddr, class: Class) -> Result<(), ApiError> {
     let r = match caller {
-        Caller::Anonymous => state.limiter.check_ip(ip.ip()),
+        Caller::Anonymous => state.limiter.check_ip(ip),
         Caller::Key(k) => state.limiter.check_org(&k.org, class),
     };
     r.map_err(ApiError::rate_limited)
 }
 
-/// Identifies the caller and applies the rate limit. Valid keys are cached
-/// in memory after their first (indexed) store lookup; an unknown key is
-/// charged to the client IP's unauthenticated budget (401, then 429).
+/// The client address of a request (the TCP peer unless it is a trusted
+/// proxy, see [`crate::ratelimit::client_ip`]).
+pub(crate) fn request_ip(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+    if state.trusted_proxies.is_empty() {
+        return peer.ip();
+    }
+    let xff: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    client_ip(peer.ip(), &xff, &state.trusted_proxies)
+}
+
+/// The credentials of an `Authorization: Bearer <key>` header; the scheme
+/// is case-insensitive (RFC 9110 §11.1), separated by one or more spaces.
+pub(crate) fn bearer_token(v: &HeaderValue) -> Option<&str> {
+    let s = v.to_str().ok()?;
+    let (scheme, rest) = s.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let token = rest.trim_matches(' ');
+    (!token.is_empty() && token.len() <= 256 && !token.contains(' ')).then_some(token)
+}
+
+/// Identifies the caller and applies the rate limit. Every authenticated
+/// request looks its key up in the store (an indexed read on the read
+/// pool), so a key deleted by `admin api-key revoke` is refused on the very
+/// next request. An unknown key is charged to the client IP's
+/// unauthenticated budget (401, then 429).
 async fn admit(
     state: &Shared,
     headers: &HeaderMap,
-    ip: SocketAddr,
+    peer: SocketAddr,
     class: Class,
 ) -> Result<Caller, ApiError> {
+    let ip = request_ip(state, peer, headers);
     let Some(v) = headers.get(header::AUTHORIZATION) else {
         limit(state, &Caller::Anonymous, ip, class)?;
         return Ok(Caller::Anonymous);
     };
     let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_api_key", m);
-    let Some(token) = v
-        .to_str()
-        .ok()
-        .and_then(|s| s.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 256)
-    else {
+    let Some(token) = bearer_token(v) else {
         limit(state, &Caller::Anonymous, ip, class)?;
         return Err(unauthorized("Authorization must be `Bearer <api key>`"));
     };
     let hash = ids::hash_api_key(token);
-    let cached = state
-        .api_keys
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&hash)
-        .cloned();
-    let rec = match cached {
-        Some(rec) => rec,
-        None => {
-            let h = hash.clone();
-            let Some(rec) = blocking(state, move |s| s.api_key(&h)).await? else {
-                limit(state, &Caller::Anonymous, ip, class)?;
-                return Err(unauthorized("unknown API key"));
-            };
-            let mut cache = state
-                .api_keys
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            if cache.len() > 10_000 {
-                cache.clear();
-            }
-            cache.insert(hash, rec.clone());
-            rec
-        }
+    let h = hash.clone();
+    let Some(rec) = blocking(state, move |s| s.api_key(&h)).await? else {
+        limit(state, &Caller::Anonymous, ip, class)?;
+        return Err(unauthorized("unknown or revoked API key"));
     };
+    note_key_use(state, &hash);
     let caller = Caller::Key(rec);
     limit(state, &caller, ip, class)?;
     Ok(caller)
+}
+
+/// Records an API key's use in the store at most once a minute per key, in
+/// the background (a failure is logged, never shown to the caller).
+fn note_key_use(state: &Shared, hash: &str) {
+    let now = Instant::now();
+    {
+        let mut t = state.touched.lock().unwrap_or_else(PoisonError::into_inner);
+        if t.get(hash)
+            .is_some_and(|last| now.duration_since(*last) < Duration::from_secs(60))
+        {
+            return;
+        }
+        if t.len() >= 10_000 {
+            t.clear();
+        }
+        t.insert(hash.to_owned(), now);
+    }
+    let st = state.clone();
+    let hash = hash.to_owned();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = st.store.touch_api_key(&hash, now_secs()) {
+            eprintln!("aiid registry: recording API key use: {e}");
+        }
+    });
 }
 
 fn require_scope(caller: &Caller, scope: &str) -> Result<(), ApiError> {
@@ -412,7 +576,11 @@ fn require_scope(caller: &Caller, scope: &str) -> Result<(), ApiError> {
     }
 }
 
-pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<u8>, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -428,7 +596,22 @@ pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>
     {
         return Err(too_large());
     }
-    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let read = tokio::time::timeout(
+        state.body_read_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await
+    .map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request body did not arrive within {} s",
+                state.body_read_timeout.as_secs_f64()
+            ),
+        )
+    })?;
+    match read {
         Ok(b) => Ok(b.to_vec()),
         Err(e) => {
             let mut src: Option<&(dyn std::error::Error + 'static)> = Some(&e);
@@ -441,7 +624,10 @@ pub(crate) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Vec<u8>
             if e.to_string().contains("length limit") {
                 return Err(too_large());
             }
-            Err(ApiError::bad_request("malformed_body", e.to_string()))
+            Err(ApiError::bad_request(
+                "malformed_body",
+                format!("the request body could not be read: {e}"),
+            ))
         }
     }
 }
@@ -465,7 +651,8 @@ pub(crate) fn verify_token(
     audience: Option<&str>,
 ) -> Result<VerifyResponse, ApiError> {
     let custom = state.verifier_for(audience)?;
-    let verifier = custom.as_ref().unwrap_or(&state.verifier);
+    let keys = state.key_state();
+    let verifier = custom.as_ref().unwrap_or(&keys.verifier);
     let now = now_secs();
     let mut resp = VerifyResponse {
         valid: false,
@@ -512,7 +699,7 @@ async fn verify(
     body: Body,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Verify).await?;
-    let bytes = read_body(&headers, body).await?;
+    let bytes = read_body(&state, &headers, body).await?;
     let req: VerifyRequest = parse_json(&bytes)?;
     let resp = verify_request(&state, req).await?;
     Ok(json_response(StatusCode::OK, &resp))
@@ -568,7 +755,7 @@ async fn whois(
     State(state): State<Shared>,
     ConnectInfo(ip): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Whois).await?;
     Ok(json_response(
@@ -581,7 +768,7 @@ async fn identities(
     State(state): State<Shared>,
     ConnectInfo(ip): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathParam(id): PathParam,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Whois).await?;
     if identity_of_did(&id).is_some() {
@@ -648,7 +835,7 @@ async fn issue(
 ) -> Result<Response, ApiError> {
     let caller = admit(&state, &headers, ip, Class::Verify).await?;
     require_scope(&caller, SCOPE_ISSUE)?;
-    let bytes = read_body(&headers, body).await?;
+    let bytes = read_body(&state, &headers, body).await?;
     let req: IssueRequest = parse_json(&bytes)?;
     let ttl_days = req.ttl_days.unwrap_or(365);
     if !(1..=366).contains(&ttl_days) {
@@ -676,6 +863,18 @@ async fn issue(
             format!("identity {id} is revoked"),
         ));
     }
+    let keys = state.key_state();
+    let Some(issuer) = keys.issuer.as_ref() else {
+        eprintln!("aiid registry: no usable signing key (all revoked?); run `admin key rotate`");
+        return Err(ApiError {
+            retry_after: Some(60),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_signing_key",
+                "the registry has no usable signing key at the moment",
+            )
+        });
+    };
     let iat = now_secs();
     let exp = iat + i64::from(ttl_days) * 86_400;
     let jti = ids::new_jti().map_err(|e| ApiError::internal(e.to_string()))?;
@@ -683,7 +882,7 @@ async fn issue(
         ApiError::internal(format!("stored {what} is invalid: {e}"))
     };
     let claims = Claims {
-        iss: state.issuer.iss().clone(),
+        iss: issuer.iss().clone(),
         sub: id.clone(),
         aud: Audience::One(audience),
         iat: NumericDate::new(iat).map_err(|e| bad("time", e))?,
@@ -699,14 +898,13 @@ async fn issue(
             .map(|s| s.surface.clone())
             .collect(),
         capabilities: rec.capabilities.clone(),
-        key_id: state.issuer.kid().clone(),
+        key_id: issuer.kid().clone(),
         registry_url: Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?,
     };
-    let token = state
-        .issuer
+    let token = issuer
         .issue(&claims)
         .map_err(|e| ApiError::internal(e.to_string()))?;
-    let (j, who, kid) = (jti.clone(), id.clone(), state.issuer.kid().clone());
+    let (j, who, kid) = (jti.clone(), id.clone(), issuer.kid().clone());
     blocking(&state, move |s| s.record_passport(&j, &who, &kid, iat, exp)).await?;
     Ok(json_response(
         StatusCode::OK,
@@ -714,7 +912,7 @@ async fn issue(
             passport: token,
             identity: id,
             jti,
-            key_id: state.issuer.kid().as_str().to_owned(),
+            key_id: issuer.kid().as_str().to_owned(),
             issued_at: rfc3339(iat),
             expires_at: rfc3339(exp),
         },
@@ -774,7 +972,7 @@ async fn revoke(
 ) -> Result<Response, ApiError> {
     let caller = admit(&state, &headers, ip, Class::Verify).await?;
     require_scope(&caller, SCOPE_REVOKE)?;
-    let bytes = read_body(&headers, body).await?;
+    let bytes = read_body(&state, &headers, body).await?;
     let req: RevokeRequest = parse_json(&bytes)?;
     let reason = check_reason(req.reason)?;
     let (kind, subject) = match (req.identity, req.passport) {
@@ -800,7 +998,7 @@ async fn revoke(
 }
 
 async fn jwks(State(state): State<Shared>) -> Response {
-    let mut r = Response::new(Body::from(state.jwks_body.clone()));
+    let mut r = Response::new(Body::from(state.key_state().jwks_body.clone()));
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -817,7 +1015,7 @@ async fn did(
     State(state): State<Shared>,
     ConnectInfo(ip): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Path(did): Path<String>,
+    PathParam(did): PathParam,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Whois).await?;
     if !did.starts_with("did:aiidentity:") {
@@ -842,7 +1040,8 @@ async fn did(
 /// The DID document of an identity: the issuer keys that sign its passports
 /// as assertion methods, its registry record as a service.
 pub(crate) fn did_document(state: &AppState, did: &str, rec: &IdentityRecord) -> serde_json::Value {
-    let methods: Vec<serde_json::Value> = state
+    let keys = state.key_state();
+    let methods: Vec<serde_json::Value> = keys
         .jwks
         .keys()
         .iter()
@@ -855,7 +1054,7 @@ pub(crate) fn did_document(state: &AppState, did: &str, rec: &IdentityRecord) ->
             })
         })
         .collect();
-    let refs: Vec<String> = state
+    let refs: Vec<String> = keys
         .jwks
         .keys()
         .iter()
@@ -880,6 +1079,66 @@ pub(crate) fn did_document(state: &AppState, did: &str, rec: &IdentityRecord) ->
         },
         "deactivated": rec.status != IdentityStatus::Active,
     })
+}
+
+/// A path segment, percent-decoded; a segment that does not decode to
+/// UTF-8 (e.g. `%FF`) is a JSON 400 `invalid_path`.
+pub(crate) struct PathParam(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match <Path<String> as axum::extract::FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+        {
+            Ok(Path(s)) => Ok(PathParam(s)),
+            Err(_) => Err(ApiError::bad_request(
+                "invalid_path",
+                "the request path is not valid percent-encoded UTF-8",
+            )),
+        }
+    }
+}
+
+/// Gives every non-2xx answer that does not already have it (answers made
+/// by the framework rather than by a handler) the JSON error shape.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.is_success() || status.is_informational() || is_json {
+        return resp;
+    }
+    let code = match status.as_u16() {
+        400 => "bad_request",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        408 => "request_timeout",
+        411 => "length_required",
+        413 => "body_too_large",
+        414 => "uri_too_long",
+        415 => "unsupported_media_type",
+        431 => "header_too_large",
+        503 => "unavailable",
+        s if s >= 500 => "internal",
+        _ => "bad_request",
+    };
+    let message = status
+        .canonical_reason()
+        .unwrap_or("the request cannot be answered")
+        .to_owned();
+    let mut r = ApiError::new(status, code, message).into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER, header::CONNECTION] {
+        if let Some(v) = resp.headers().get(&name) {
+            r.headers_mut().insert(name, v.clone());
+        }
+    }
+    r
 }
 
 async fn not_found() -> ApiError {
@@ -909,6 +1168,7 @@ pub fn router(state: Shared) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(state)
 }
 

@@ -4,22 +4,24 @@
 
 pub mod admin;
 pub mod app;
+pub mod conn;
 pub mod ids;
 pub mod mcp;
 pub mod pg;
 pub mod ratelimit;
 pub mod store;
+pub mod sys;
 
-use app::{AppState, RevocationSet, DEFAULT_AUDIENCE};
-use passport::{signing_key_from_pem, Issuer, Jwk, Jwks, Policy, Url, Verifier};
+use app::{AppState, RevocationSet};
 use pg::PgStore;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
-use store::{SqliteStore, Store, StoreError};
+use store::{SqliteOptions, SqliteStore, Store, StoreError};
 
-pub use ratelimit::RateLimits;
+pub use conn::ConnLimits;
+pub use ratelimit::{IpNet, RateLimits};
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "registry.sqlite3";
@@ -55,19 +57,32 @@ fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerEr
     move |source| ServerError::Io { context, source }
 }
 
-/// Opens the data directory, creating it (mode 0700), the SQLite database
-/// (mode 0600, WAL) and a first Ed25519 issuer key when missing.
+/// Opens the data directory with the admin CLI's store options (see
+/// [`open_data_dir_with`]).
 pub fn open_data_dir(dir: &Path) -> Result<Arc<SqliteStore>, ServerError> {
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
-        set_mode(dir, 0o700)?;
-    }
+    open_data_dir_with(dir, SqliteOptions::default())
+}
+
+/// Opens the data directory: creates it when missing; makes the directory
+/// 0700 and every file in it 0600 whatever they were (reporting each mode
+/// it tightens on standard error); opens the SQLite database (WAL) under
+/// umask 077 so that the database, `-wal` and `-shm` files are never
+/// readable by others, not even for an instant; creates a first Ed25519
+/// issuer key when there is none; and deletes the private part of retired
+/// keys whose grace period has passed.
+pub fn open_data_dir_with(
+    dir: &Path,
+    opts: SqliteOptions,
+) -> Result<Arc<SqliteStore>, ServerError> {
+    sys::secure_data_dir(dir)?;
     let db = dir.join(DB_FILE);
-    let store = SqliteStore::open(&db)?;
-    set_mode(&db, 0o600)?;
+    let store = sys::with_private_umask(|| SqliteStore::open_with(&db, opts))?;
+    // The -wal and -shm files exist now: make sure of their modes too.
+    sys::secure_data_dir(dir)?;
     if store.signing_keys()?.is_empty() {
-        admin::rotate_key(&store)?;
+        admin::rotate_key(&store, None)?;
     }
+    admin::delete_due_private_keys(&store)?;
     Ok(Arc::new(store))
 }
 
@@ -99,16 +114,28 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, ServerErro
     })
 }
 
-#[cfg(unix)]
-fn set_mode(p: &Path, mode: u32) -> Result<(), ServerError> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode))
-        .map_err(io_err(format!("setting permissions of {}", p.display())))
-}
-
-#[cfg(not(unix))]
-fn set_mode(_: &Path, _: u32) -> Result<(), ServerError> {
-    Ok(())
+/// Parses a duration: a whole number with a unit `ms`, `s`, `m`, `h` or
+/// `d` (`500ms`, `10s`, `7d`); a bare number is seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration (e.g. 500ms, 10s, 5m, 12h, 7d)"))?;
+    let ms = match unit {
+        "ms" => Some(n),
+        "" | "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
+        _ => None,
+    }
+    .filter(|ms| *ms <= 100 * 365 * 86_400_000)
+    .ok_or_else(|| {
+        format!("{s:?} is not a duration (e.g. 500ms, 10s, 5m, 12h, 7d; at most 100 years)")
+    })?;
+    Ok(Duration::from_millis(ms))
 }
 
 /// Server settings.
@@ -123,8 +150,18 @@ pub struct ServerConfig {
     pub issuer: Option<String>,
     /// Published rate limits.
     pub rate_limits: RateLimits,
-    /// How often the store is polled for revocations made by other
-    /// processes (admin CLI, other replicas). Default 1 s.
+    /// Connection limits and timeouts.
+    pub limits: ConnLimits,
+    /// How long a graceful shutdown waits for in-flight requests before
+    /// closing the remaining connections. Default 10 s.
+    pub shutdown_timeout: Duration,
+    /// How long a write waits for another process's lock on the database
+    /// before the request is answered 503. Default 2 s.
+    pub db_busy_timeout: Duration,
+    /// Read connections to the database. Default 4.
+    pub db_readers: usize,
+    /// How often the store is polled for revocations and key changes made
+    /// by other processes (admin CLI, other replicas). Default 1 s.
     pub revocation_poll: Duration,
     /// `max_age_secs` published with the revocation list. Default 600.
     pub revocation_max_age_secs: u64,
@@ -154,57 +191,135 @@ impl ServerConfig {
             database: None,
             issuer: None,
             rate_limits: RateLimits::default(),
+            limits: ConnLimits::default(),
+            shutdown_timeout: Duration::from_secs(10),
+            db_busy_timeout: Duration::from_secs(2),
+            db_readers: 4,
             revocation_poll: Duration::from_secs(1),
             revocation_max_age_secs: 600,
         }
     }
+
+    /// Applies one command-line option of `registry-server` /
+    /// `aiid registry serve` (`--header-read-timeout 10s`, …). Returns
+    /// `Ok(false)` for a flag it does not know.
+    pub fn set_option(&mut self, flag: &str, value: &str) -> Result<bool, String> {
+        let dur = || parse_duration(value).map_err(|e| format!("{flag}: {e}"));
+        let num = || {
+            value
+                .parse::<usize>()
+                .map_err(|e| format!("{flag}: {value:?}: {e}"))
+        };
+        let per_min = || {
+            value
+                .parse::<u32>()
+                .map_err(|e| format!("{flag}: {value:?}: {e}"))
+        };
+        match flag {
+            "--issuer" => self.issuer = Some(value.to_owned()),
+            "--rate-limit-unauthenticated" => self.rate_limits.unauthenticated_per_min = per_min()?,
+            "--rate-limit-verify" => self.rate_limits.verify_per_min = per_min()?,
+            "--rate-limit-whois" => self.rate_limits.whois_per_min = per_min()?,
+            "--header-read-timeout" => self.limits.header_read_timeout = dur()?,
+            "--body-read-timeout" => self.limits.body_read_timeout = dur()?,
+            "--idle-timeout" => self.limits.idle_timeout = dur()?,
+            "--max-connections" => self.limits.max_connections = num()?,
+            "--max-connections-per-ip" => self.limits.max_connections_per_ip = num()?,
+            "--max-header-bytes" => self.limits.max_header_bytes = num()?,
+            "--trusted-proxy" => self
+                .limits
+                .trusted_proxies
+                .push(value.parse().map_err(|e| format!("{flag}: {e}"))?),
+            "--shutdown-timeout" => self.shutdown_timeout = dur()?,
+            "--db-busy-timeout" => self.db_busy_timeout = dur()?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Checks the settings.
+    pub fn validate(&self) -> Result<(), ServerError> {
+        let l = &self.limits;
+        let bad = |m: &str| Err(ServerError::Config(m.to_owned()));
+        if l.max_header_bytes < 8192 || l.max_header_bytes > 1024 * 1024 {
+            return bad("the request head limit must be 8192 to 1048576 bytes");
+        }
+        if l.max_connections == 0 || l.max_connections_per_ip == 0 {
+            return bad("connection limits must be at least 1");
+        }
+        for (name, d) in [
+            ("header read timeout", l.header_read_timeout),
+            ("body read timeout", l.body_read_timeout),
+            ("idle timeout", l.idle_timeout),
+            ("revocation poll interval", self.revocation_poll),
+        ] {
+            if d.is_zero() {
+                return Err(ServerError::Config(format!("the {name} must be above 0")));
+            }
+        }
+        if self.db_readers == 0 || self.db_readers > 64 {
+            return bad("database read connections must be 1 to 64");
+        }
+        Ok(())
+    }
 }
 
-/// Builds the shared state from a store: current key signs, current and
-/// previous keys are published and accepted.
+/// File descriptors kept free below the open-file limit for the database,
+/// the listener and the runtime.
+const FD_RESERVE: u64 = 64;
+
+/// Raises the soft open-file limit and returns the connection cap that
+/// fits under it (reporting on standard error when the configured cap had
+/// to be lowered).
+fn effective_max_connections(configured: usize, db_readers: usize) -> usize {
+    let Some(soft) = sys::raise_nofile_limit() else {
+        return configured;
+    };
+    let room = soft
+        .saturating_sub(FD_RESERVE + 3 * (db_readers as u64 + 1))
+        .max(1);
+    let fits = usize::try_from(room).unwrap_or(usize::MAX);
+    if configured > fits {
+        eprintln!(
+            "aiid registry: open-file limit is {soft}: lowering the connection cap from {configured} to {fits}"
+        );
+        fits
+    } else {
+        configured
+    }
+}
+
+/// Builds the shared state from a store.
 pub fn build_state(
     store: Arc<dyn Store>,
     issuer_url: &str,
     cfg: &ServerConfig,
 ) -> Result<Arc<AppState>, ServerError> {
     let issuer_url = issuer_url.trim_end_matches('/').to_owned();
-    let iss = Url::new(issuer_url.clone())
-        .map_err(|e| ServerError::Config(format!("issuer URL: {e}")))?;
-    let keys = store.signing_keys()?;
-    let current = keys
-        .iter()
-        .find(|k| k.private_pem.is_some())
-        .ok_or_else(|| ServerError::Key("the data directory has no signing key".into()))?;
-    let sk = signing_key_from_pem(current.private_pem.as_deref().unwrap_or_default())
-        .map_err(|e| ServerError::Key(e.to_string()))?;
-    let issuer =
-        Issuer::new(&sk, current.kid.clone(), iss).map_err(|e| ServerError::Key(e.to_string()))?;
-    let mut jwks = Jwks::new();
-    for k in keys.iter().take(2) {
-        let vk = passport::VerifyingKey::from_bytes(&k.public_key)
-            .map_err(|e| ServerError::Key(e.to_string()))?;
-        jwks.push(Jwk::new(k.kid.clone(), vk))
-            .map_err(|e| ServerError::Key(e.to_string()))?;
-    }
-    let jwks_body = jwks.to_json().to_string().into_bytes();
     let revocations = Arc::new(RevocationSet::default());
     revocations.load(store.revocations()?);
-    let verifier = Verifier::new(
-        Policy::new(issuer_url.clone(), DEFAULT_AUDIENCE),
-        jwks.clone(),
-    )
-    .with_revocation(revocations.clone());
+    let keys = app::build_key_state(
+        &store.signing_keys()?,
+        &revocations.snapshot(),
+        app::now_secs(),
+        &issuer_url,
+        revocations.clone(),
+    )?;
+    if keys.issuer.is_none() {
+        eprintln!(
+            "aiid registry: warning: no usable signing key (all revoked); /api/v1/issue answers 503 until `admin key rotate`"
+        );
+    }
     Ok(Arc::new(AppState {
         store,
         issuer_url,
-        issuer,
-        jwks,
-        jwks_body,
-        verifier,
+        keys: RwLock::new(Arc::new(keys)),
         revocations,
         limiter: ratelimit::RateLimiter::new(cfg.rate_limits),
-        api_keys: Mutex::new(Default::default()),
+        touched: Mutex::new(Default::default()),
         revocation_max_age_secs: cfg.revocation_max_age_secs,
+        body_read_timeout: cfg.limits.body_read_timeout,
+        trusted_proxies: cfg.limits.trusted_proxies.clone(),
     }))
 }
 
@@ -213,7 +328,7 @@ pub fn build_state(
 pub struct RunningServer {
     addr: SocketAddr,
     issuer: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     poller: tokio::task::JoinHandle<()>,
 }
@@ -234,11 +349,11 @@ impl RunningServer {
         &self.issuer
     }
 
-    /// Stops accepting connections, finishes in-flight requests, returns.
+    /// Stops accepting connections, lets in-flight requests finish (up to
+    /// the configured shutdown timeout, after which the remaining
+    /// connections are closed), returns.
     pub async fn shutdown(mut self) -> Result<(), ServerError> {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        let _ = self.stop.send(true);
         self.poller.abort();
         match (&mut self.task).await {
             Ok(r) => r.map_err(io_err("serving")),
@@ -261,7 +376,12 @@ pub async fn start(
     listener: tokio::net::TcpListener,
     cfg: ServerConfig,
 ) -> Result<RunningServer, ServerError> {
+    cfg.validate()?;
     let addr = listener.local_addr().map_err(io_err("local address"))?;
+    let opts = SqliteOptions {
+        readers: cfg.db_readers,
+        busy_timeout: cfg.db_busy_timeout,
+    };
     let issuer = cfg
         .issuer
         .clone()
@@ -270,34 +390,41 @@ pub async fn start(
     // runs its own runtime): keep that off the async workers.
     let (c2, i2) = (cfg.clone(), issuer.clone());
     let state = tokio::task::spawn_blocking(move || {
-        let store = open_store(&c2.location())?;
+        let store: Arc<dyn Store> = match c2.location() {
+            StoreLocation::DataDir(dir) => open_data_dir_with(&dir, opts)?,
+            StoreLocation::Postgres(url) => open_database(&url)?,
+        };
         build_state(store, &i2, &c2)
     })
     .await
     .map_err(|e| ServerError::Config(format!("startup task failed: {e}")))??;
-    let app = app::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let mut limits = cfg.limits.clone();
+    limits.max_connections = effective_max_connections(limits.max_connections, cfg.db_readers);
+    let router = app::router(state.clone());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(conn::serve(
+        listener,
+        router,
+        Arc::new(limits),
+        stop_rx,
+        cfg.shutdown_timeout,
+    ));
     let poller = tokio::spawn(watch_store(state.clone(), cfg.revocation_poll));
     Ok(RunningServer {
         addr,
         issuer: state.issuer_url.clone(),
-        shutdown: Some(tx),
+        stop: stop_tx,
         task,
         poller,
     })
 }
 
-/// Keeps the server's caches in step with changes other processes make to
-/// the store: on every change notification (PostgreSQL `LISTEN/NOTIFY`,
-/// immediate) and at least every `every` (the fallback when notifications
-/// are missing, lost or not supported).
+/// Keeps the server in step with changes other processes (admin CLI, other
+/// replicas) make to the store: reloads the revocations when the store's
+/// sequence moved and the issuer keys when they changed, on every change
+/// notification (PostgreSQL `LISTEN/NOTIFY`: immediate) and at least every
+/// `every` (the fallback when notifications are missing, lost or not
+/// supported).
 async fn watch_store(state: Arc<AppState>, every: Duration) {
     let mut changes = state.store.change_notifications();
     loop {
@@ -313,13 +440,67 @@ async fn watch_store(state: Arc<AppState>, every: Duration) {
             None => tokio::time::sleep(every).await,
         }
         let st = state.clone();
-        let _ = tokio::task::spawn_blocking(move || st.refresh_from_store()).await;
+        let r = tokio::task::spawn_blocking(move || -> Result<(), ServerError> {
+            if st.store.revocation_seq()? != st.revocations.snapshot().seq {
+                st.reload_revocations()?;
+            }
+            if st.refresh_keys()? {
+                eprintln!(
+                    "aiid registry: issuer keys changed; now publishing {:?}",
+                    st.key_state().fingerprint
+                );
+            }
+            Ok(())
+        })
+        .await;
+        if let Ok(Err(e)) = r {
+            eprintln!("aiid registry: polling the store: {e}");
+        }
+    }
+}
+
+/// Waits for SIGINT or SIGTERM (SIGINT only off Unix).
+#[cfg(unix)]
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Signals {
+    fn install() -> Result<Signals, ServerError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            term: signal(SignalKind::terminate()).map_err(io_err("installing SIGTERM handler"))?,
+            int: signal(SignalKind::interrupt()).map_err(io_err("installing SIGINT handler"))?,
+        })
+    }
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn install() -> Result<Signals, ServerError> {
+        Ok(Signals)
+    }
+    async fn next(&mut self) {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
 /// Runs the registry until SIGINT or SIGTERM on a fresh multi-threaded
 /// runtime (what `aiid registry serve` does). `ready` is called once the
-/// socket is bound, with the server's URL.
+/// socket is bound, with the server's URL. The first signal starts a
+/// graceful shutdown bounded by the configured shutdown timeout; a second
+/// signal returns at once.
 pub fn serve_blocking(
     listen: SocketAddr,
     cfg: ServerConfig,
@@ -329,33 +510,31 @@ pub fn serve_blocking(
         .enable_all()
         .build()
         .map_err(io_err("starting the runtime"))?;
-    rt.block_on(async move {
+    let deadline = cfg.shutdown_timeout;
+    let r = rt.block_on(async move {
+        let mut signals = Signals::install()?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(io_err(format!("binding {listen}")))?;
         let server = start(listener, cfg).await?;
         ready(&server.url(), server.issuer());
-        let stop = async {
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .map_err(io_err("installing SIGTERM handler"))?;
-                tokio::select! {
-                    r = tokio::signal::ctrl_c() => r.map_err(io_err("waiting for SIGINT")),
-                    _ = term.recv() => Ok(()),
-                }
+        signals.next().await;
+        eprintln!(
+            "aiid registry: shutting down: no new connections, in-flight requests get up to {} s; signal again to exit at once",
+            deadline.as_secs_f64()
+        );
+        tokio::select! {
+            r = server.shutdown() => r,
+            () = signals.next() => {
+                eprintln!("aiid registry: second signal: exiting now");
+                Ok(())
             }
-            #[cfg(not(unix))]
-            {
-                tokio::signal::ctrl_c()
-                    .await
-                    .map_err(io_err("waiting for SIGINT"))
-            }
-        };
-        stop.await?;
-        server.shutdown().await
-    })
+        }
+    });
+    // Do not wait for blocking tasks (a store call in progress is either
+    // committed or not; nothing acknowledged depends on it).
+    rt.shutdown_background();
+    r
 }
 
 /// A registry serving from its own thread and runtime, for synchronous

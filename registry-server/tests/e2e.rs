@@ -426,7 +426,7 @@ fn jwks_did_and_key_rotation() {
     assert_eq!(client.jwks().unwrap().keys().len(), 1);
     drop(srv);
     // …still verifies after a rotation (current and previous published).
-    let new_kid = admin::rotate_key(fx.store.as_ref()).unwrap();
+    let new_kid = admin::rotate_key(fx.store.as_ref(), None).unwrap();
     let srv = TestServer::start(dir.path(), RateLimits::unlimited());
     let client = BlockingClient::new(ClientConfig::new(&srv.url).with_api_key(&fx.key)).unwrap();
     let jwks = client.jwks().unwrap();
@@ -543,7 +543,12 @@ fn admin_revocation_reaches_running_server() {
     let p = client.issue(&issue_req(&fx.id)).unwrap().passport;
     // Another process (the admin CLI) revokes through its own connection.
     let other = registry_server::open_data_dir(dir.path()).unwrap();
-    admin::revoke(other.as_ref(), fx.id.as_str(), "by admin").unwrap();
+    admin::revoke(
+        other.as_ref(),
+        &admin::RevokeTarget::Identity(fx.id.clone()),
+        "by admin",
+    )
+    .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
         if !client.verify_passport(&p).unwrap().valid {

@@ -164,7 +164,7 @@ mod cases {
         let rec =
             admin::create_identity(s.as_ref(), &"anon".parse().unwrap(), Tier::Issued, &[], &[])
                 .unwrap();
-        let kid = admin::rotate_key(s.as_ref()).unwrap();
+        let kid = admin::rotate_key(s.as_ref(), None).unwrap();
         s.record_passport("p_1", &rec.id, &kid, 1_000, 2_000)
             .unwrap();
         s.record_passport("p_2", &rec.id, &kid, 1_000, 2_000)
@@ -275,7 +275,7 @@ mod cases {
             Err(StoreError::Conflict(_))
         ));
         // A real rotation: a parseable Ed25519 key becomes current.
-        let kid = admin::rotate_key(b.open().as_ref()).unwrap();
+        let kid = admin::rotate_key(b.open().as_ref(), None).unwrap();
         let keys = s.signing_keys().unwrap();
         assert_eq!(keys.len(), 3);
         assert_eq!(keys[0].kid, kid);

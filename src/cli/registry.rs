@@ -61,6 +61,30 @@ pub enum RegistryCommand {
         /// Authenticated whois-class requests per minute per organisation (0: unlimited).
         #[arg(long, value_name = "N", default_value_t = 120)]
         rate_limit_whois: u32,
+        /// Time for a complete request head [default: 10s].
+        #[arg(long, value_name = "DURATION")]
+        header_read_timeout: Option<String>,
+        /// Time for a complete request body [default: 10s].
+        #[arg(long, value_name = "DURATION")]
+        body_read_timeout: Option<String>,
+        /// Close a connection idle this long [default: 5s].
+        #[arg(long, value_name = "DURATION")]
+        idle_timeout: Option<String>,
+        /// Concurrent connections at most, kept below the open-file limit [default: 4096].
+        #[arg(long, value_name = "N")]
+        max_connections: Option<String>,
+        /// Concurrent connections per IPv4 address / IPv6 /64 [default: 64].
+        #[arg(long, value_name = "N")]
+        max_connections_per_ip: Option<String>,
+        /// Request head size limit in bytes [default: 16384].
+        #[arg(long, value_name = "N")]
+        max_header_bytes: Option<String>,
+        /// A proxy whose X-Forwarded-For is trusted (address or CIDR); repeatable [default: none].
+        #[arg(long, value_name = "ADDR[/BITS]")]
+        trusted_proxy: Vec<String>,
+        /// Graceful shutdown deadline [default: 10s].
+        #[arg(long, value_name = "DURATION")]
+        shutdown_timeout: Option<String>,
     },
     /// Administer a registry's data directory or database (safe while it serves).
     #[command(group(clap::ArgGroup::new("storage").required(true).args(["data", "database"])))]
@@ -86,10 +110,15 @@ pub enum AdminCommand {
     /// API keys.
     #[command(name = "api-key", subcommand)]
     ApiKey(ApiKeyCommand),
-    /// Revoke an identity (aii_…) or a passport (jti or token SHA-256 hex); durable on exit 0.
+    /// Revoke an identity (aii_… or did:aiidentity:…) or, with --passport, a passport
+    /// (jti or token SHA-256 hex); durable on exit 0. Anything else: exit 2, nothing changed.
     Revoke {
-        /// The id.
-        id: String,
+        /// The identity id or DID.
+        #[arg(required_unless_present = "passport", conflicts_with = "passport")]
+        id: Option<String>,
+        /// A passport id (jti or token SHA-256 hex) instead of an identity.
+        #[arg(long, value_name = "JTI")]
+        passport: Option<String>,
         /// Why.
         #[arg(long, default_value = "revoked by the registry administrator")]
         reason: String,
@@ -138,13 +167,39 @@ pub enum ApiKeyCommand {
         #[arg(long, default_value = "default")]
         org: String,
     },
+    /// List API keys: id, organisation, scopes, created, last used (never the key).
+    List,
+    /// Revoke an API key (by the key or its ak_ id); a running server refuses it at once.
+    Revoke {
+        /// The key (aii_live_…) or its id (ak_…).
+        #[arg(value_name = "KEY_OR_ID")]
+        key_or_id: String,
+    },
 }
 
 /// `aiid registry admin key …`
 #[derive(Debug, clap::Subcommand)]
 pub enum KeyCommand {
-    /// Generate a new issuer key; the previous one stays in the JWKS. Restart the server to use it.
-    Rotate,
+    /// Generate a new issuer key (a running server signs with it within a second); older
+    /// private keys are deleted after the grace period, their public keys stay published
+    /// while passports they signed are unexpired.
+    Rotate {
+        /// Grace period before older private keys are deleted (e.g. 0s, 12h, 7d).
+        #[arg(long, value_name = "DURATION", default_value = "1d")]
+        retire_after: String,
+    },
+    /// Revoke an issuer key at once: removed from the JWKS, listed in the revocations,
+    /// its private part deleted (a new key is generated if it was the last usable one).
+    Revoke {
+        /// The key id (k_…).
+        #[arg(value_name = "KID")]
+        kid: String,
+        /// Why.
+        #[arg(long, default_value = "key revoked by the registry administrator")]
+        reason: String,
+    },
+    /// List issuer keys and their status.
+    List,
 }
 
 /// Runs one `aiid registry` subcommand and returns the process exit code.
@@ -160,6 +215,14 @@ pub fn run(cmd: RegistryCommand) -> ExitCode {
             rate_limit_unauthenticated,
             rate_limit_verify,
             rate_limit_whois,
+            header_read_timeout,
+            body_read_timeout,
+            idle_timeout,
+            max_connections,
+            max_connections_per_ip,
+            max_header_bytes,
+            trusted_proxy,
+            shutdown_timeout,
         } => {
             let mut cfg = match location(data, database) {
                 StoreLocation::DataDir(dir) => ServerConfig::new(dir),
@@ -171,6 +234,25 @@ pub fn run(cmd: RegistryCommand) -> ExitCode {
                 verify_per_min: rate_limit_verify,
                 whois_per_min: rate_limit_whois,
             };
+            let options = [
+                ("--header-read-timeout", header_read_timeout),
+                ("--body-read-timeout", body_read_timeout),
+                ("--idle-timeout", idle_timeout),
+                ("--max-connections", max_connections),
+                ("--max-connections-per-ip", max_connections_per_ip),
+                ("--max-header-bytes", max_header_bytes),
+                ("--shutdown-timeout", shutdown_timeout),
+            ];
+            let proxies = trusted_proxy
+                .into_iter()
+                .map(|p| ("--trusted-proxy", Some(p)));
+            for (flag, value) in options.into_iter().chain(proxies) {
+                if let Some(v) = value {
+                    if let Err(e) = cfg.set_option(flag, &v) {
+                        return fail(&format!("registry serve: {e}"));
+                    }
+                }
+            }
             match registry_server::serve_blocking(listen, cfg, |url, iss| {
                 println!("listening on {url} issuer {iss}");
                 let _ = std::io::stdout().flush();
@@ -295,6 +377,32 @@ fn whois(registry: &str, raw: &str) -> ExitCode {
 }
 
 fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
+    // Check what needs no store before opening (and maybe creating) it:
+    // a refused command changes nothing.
+    let target = match &cmd {
+        AdminCommand::Revoke {
+            id,
+            passport,
+            reason,
+        } => {
+            match admin::revoke_target(id.as_deref(), passport.as_deref())
+                .and_then(|t| admin::check_reason(reason).map(|()| t))
+            {
+                Ok(t) => Some(t),
+                Err(e) => return fail(&format!("admin revoke: {e}")),
+            }
+        }
+        _ => None,
+    };
+    let retire_after = match &cmd {
+        AdminCommand::Key(KeyCommand::Rotate { retire_after }) => {
+            match registry_server::parse_duration(retire_after) {
+                Ok(d) => Some(d),
+                Err(e) => return fail(&format!("--retire-after: {e}")),
+            }
+        }
+        _ => None,
+    };
     let store = match registry_server::open_store(location) {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
@@ -330,7 +438,8 @@ fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
             match admin::create_api_key(store, &org, &scopes) {
                 Ok(key) => {
                     println!(
-                        "api key for {org} with {} (shown once, stored hashed): {key}",
+                        "api key {} for {org} with {} (shown once, stored hashed): {key}",
+                        admin::api_key_id(&registry_server::ids::hash_api_key(&key)),
                         scopes.join(",")
                     );
                     ExitCode::SUCCESS
@@ -338,8 +447,42 @@ fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
-        AdminCommand::Revoke { id, reason } => match admin::revoke(store, &id, &reason) {
-            Ok(RevokeOutcome::Revoked(r)) => {
+        AdminCommand::ApiKey(ApiKeyCommand::List) => match admin::list_api_keys(store) {
+            Ok(keys) => {
+                println!("id\torg\tscopes\tcreated\tlast_used");
+                for k in keys {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        k.id,
+                        k.org,
+                        k.scopes.join(","),
+                        registry_client::rfc3339(k.created_at),
+                        k.last_used_at
+                            .map_or_else(|| "never".to_owned(), registry_client::rfc3339)
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        },
+        AdminCommand::ApiKey(ApiKeyCommand::Revoke { key_or_id }) => {
+            match admin::revoke_api_key(store, &key_or_id) {
+                Ok(Some(id)) => {
+                    println!("revoked api key {id}");
+                    ExitCode::SUCCESS
+                }
+                Ok(None) => {
+                    eprintln!("aiid: no api key {key_or_id}");
+                    ExitCode::from(1)
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        AdminCommand::Revoke { reason, .. } => match target
+            .ok_or_else(|| registry_server::ServerError::Config("no revocation target".into()))
+            .and_then(|t| admin::revoke(store, &t, &reason).map(|o| (t, o)))
+        {
+            Ok((_, RevokeOutcome::Revoked(r))) => {
                 println!(
                     "revoked {} at {}",
                     r.subject,
@@ -347,7 +490,7 @@ fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Ok(RevokeOutcome::AlreadyRevoked(r)) => {
+            Ok((_, RevokeOutcome::AlreadyRevoked(r))) => {
                 println!(
                     "already revoked {} at {}",
                     r.subject,
@@ -355,15 +498,59 @@ fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
                 );
                 ExitCode::SUCCESS
             }
-            Ok(RevokeOutcome::UnknownIdentity) => {
-                eprintln!("aiid: no identity {id}");
+            Ok((t, RevokeOutcome::UnknownIdentity)) => {
+                eprintln!("aiid: no identity {t:?}");
                 ExitCode::from(1)
             }
             Err(e) => fail(&e.to_string()),
         },
-        AdminCommand::Key(KeyCommand::Rotate) => match admin::rotate_key(store) {
-            Ok(kid) => {
-                println!("new issuer key {kid}");
+        AdminCommand::Key(KeyCommand::Rotate { .. }) => {
+            match admin::rotate_key(store, retire_after) {
+                Ok(kid) => {
+                    println!("new issuer key {kid}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        AdminCommand::Key(KeyCommand::Revoke { kid, reason }) => {
+            match admin::revoke_key(store, &kid, &reason) {
+                Ok(Some(r)) => {
+                    let already = matches!(r.outcome, RevokeOutcome::AlreadyRevoked(_));
+                    println!(
+                        "{} issuer key {kid}",
+                        if already {
+                            "already revoked"
+                        } else {
+                            "revoked"
+                        }
+                    );
+                    if let Some(new) = r.new_current {
+                        println!("new issuer key {new}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Ok(None) => {
+                    eprintln!("aiid: no issuer key {kid}");
+                    ExitCode::from(1)
+                }
+                Err(e) => fail(&e.to_string()),
+            }
+        }
+        AdminCommand::Key(KeyCommand::List) => match admin::list_keys(store) {
+            Ok(keys) => {
+                println!("kid\tstatus\tcreated\tprivate_deleted_at\tlast_passport_expiry");
+                let t = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), registry_client::rfc3339);
+                for k in keys {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        k.kid,
+                        k.status,
+                        registry_client::rfc3339(k.created_at),
+                        t(k.delete_private_at),
+                        t(k.last_passport_expiry)
+                    );
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e.to_string()),
@@ -454,18 +641,31 @@ mod tests {
         );
         same(
             admin_run(AdminCommand::Revoke {
-                id: id.to_string(),
+                id: Some(id.to_string()),
+                passport: None,
                 reason: "test".into(),
             }),
             0,
         );
         same(
             admin_run(AdminCommand::Revoke {
-                id: "aii_UNKNOWN".into(),
+                id: Some("aii_UNKNOWN".into()),
+                passport: None,
                 reason: "test".into(),
             }),
             1,
         );
+        // Strict targets: anything but an id, a DID or --passport is exit 2.
+        for bad in [" aii_X", "did:web:example.com", "p_123", ""] {
+            same(
+                admin_run(AdminCommand::Revoke {
+                    id: Some(bad.into()),
+                    passport: None,
+                    reason: "test".into(),
+                }),
+                2,
+            );
+        }
         same(verify(id.as_str()), 1);
         server.stop().unwrap();
         let _ = std::fs::remove_dir_all(&dir);

@@ -1,7 +1,11 @@
 //! Standalone registry server (the same as `aiid registry serve`):
-//! `registry-server --listen 127.0.0.1:PORT (--data DIR | --database postgres://USER@HOST:PORT/DB) [--issuer URL]
-//! [--rate-limit-unauthenticated N] [--rate-limit-verify N] [--rate-limit-whois N]`.
-//! Prints `listening on <url> issuer <iss>` once bound.
+//! `registry-server --listen 127.0.0.1:PORT (--data DIR | --database postgres://USER@HOST:PORT/DB)
+//! [--issuer URL]
+//! [--rate-limit-unauthenticated N] [--rate-limit-verify N] [--rate-limit-whois N]
+//! [--header-read-timeout D] [--body-read-timeout D] [--idle-timeout D]
+//! [--max-connections N] [--max-connections-per-ip N] [--max-header-bytes N]
+//! [--trusted-proxy ADDR[/BITS]]... [--shutdown-timeout D] [--db-busy-timeout D]`
+//! (durations like `500ms`, `10s`, `5m`). Prints `listening on <url> issuer <iss>` once bound.
 #![forbid(unsafe_code)]
 
 use registry_server::{serve_blocking, ServerConfig};
@@ -20,7 +24,6 @@ fn main() -> ExitCode {
             eprintln!("registry-server: {a} needs a value");
             return ExitCode::from(2);
         };
-        let num = |v: &str| v.parse::<u32>().map_err(|e| format!("{a}: {e}"));
         let r: Result<(), String> = match a.as_str() {
             "--listen" => v
                 .parse()
@@ -33,16 +36,11 @@ fn main() -> ExitCode {
             "--database" => registry_server::pg::parse_database_url(&v)
                 .map(|_| database = Some(v))
                 .map_err(|e| format!("--database: {e}")),
-            "--issuer" => {
-                cfg.issuer = Some(v);
-                Ok(())
-            }
-            "--rate-limit-unauthenticated" => {
-                num(&v).map(|n| cfg.rate_limits.unauthenticated_per_min = n)
-            }
-            "--rate-limit-verify" => num(&v).map(|n| cfg.rate_limits.verify_per_min = n),
-            "--rate-limit-whois" => num(&v).map(|n| cfg.rate_limits.whois_per_min = n),
-            other => Err(format!("unknown argument {other}")),
+            flag => match cfg.set_option(flag, &v) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(format!("unknown argument {flag}")),
+                Err(e) => Err(e),
+            },
         };
         if let Err(e) = r {
             eprintln!("registry-server: {e}");
