@@ -110,6 +110,10 @@ impl From<StoreError> for ApiError {
                 eprintln!("aiid registry: database busy; answered 503");
                 ApiError::busy()
             }
+            StoreError::Unavailable(m) => {
+                eprintln!("aiid registry: {m}; answered 503");
+                ApiError::busy()
+            }
             other => ApiError::internal(other),
         }
     }

@@ -187,12 +187,19 @@ impl Drop for PgStore {
 
 async fn get(pool: &Pool) -> Result<Object, StoreError> {
     pool.get().await.map_err(|e| match e {
-        deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+        // Creating a connection failed: the server is unreachable.
+        deadpool_postgres::PoolError::Backend(e) => {
+            let mut m = e.to_string();
+            if let Some(c) = std::error::Error::source(&e) {
+                m.push_str(&format!(": {c}"));
+            }
+            StoreError::Unavailable(m)
+        }
         // Every connection stayed busy for the whole wait: transient.
         deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) => {
             StoreError::Busy
         }
-        other => StoreError::Pool(other.to_string()),
+        other => StoreError::Unavailable(other.to_string()),
     })
 }
 
@@ -316,14 +323,14 @@ impl PgStore {
             .thread_name("aiid-postgres")
             .enable_all()
             .build()
-            .map_err(|e| StoreError::Pool(format!("starting the database runtime: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("starting the database runtime: {e}")))?;
         let handle = rt.handle().clone();
         let at = |e: StoreError| match e {
             StoreError::Postgres { message, source } => StoreError::Postgres {
                 message: format!("{target}: {message}"),
                 source,
             },
-            StoreError::Pool(m) => StoreError::Pool(format!("{target}: {m}")),
+            StoreError::Unavailable(m) => StoreError::Unavailable(format!("{target}: {m}")),
             other => other,
         };
         // Acknowledged writes must be flushed: raise `synchronous_commit`
@@ -359,7 +366,7 @@ impl PgStore {
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()
-            .map_err(|e| StoreError::Pool(e.to_string()))?;
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let p = pool.clone();
         block(&handle, async move {
             let mut c = get(&p).await?;
@@ -453,7 +460,7 @@ where
         let _ = tx.send(fut.await);
     });
     rx.recv()
-        .map_err(|_| StoreError::Pool("the database task stopped (store shutting down)".into()))?
+        .map_err(|_| StoreError::Unavailable("the database task stopped (store shutting down)".into()))?
 }
 
 async fn insert_signing_key(

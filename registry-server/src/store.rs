@@ -49,10 +49,11 @@ pub enum StoreError {
         #[source]
         source: tokio_postgres::Error,
     },
-    /// No PostgreSQL connection could be had (server unreachable, pool
-    /// exhausted for longer than its wait timeout, store shutting down).
-    #[error("PostgreSQL connection pool: {0}")]
-    Pool(String),
+    /// The database cannot be reached (connection refused or lost, connect
+    /// timeout, store shutting down). Transient: the HTTP layer answers 503
+    /// with `Retry-After`, so a load balancer can try another replica.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// The `--database` URL is not a usable `postgres://` URL.
     #[error("database URL: {0}")]
     InvalidDatabaseUrl(String),
@@ -78,6 +79,9 @@ impl From<tokio_postgres::Error> for StoreError {
         ) = source.code()
         {
             return StoreError::Busy;
+        }
+        if source.is_closed() {
+            return StoreError::Unavailable("the connection to PostgreSQL was lost".into());
         }
         let mut message = source.to_string();
         let mut cause = std::error::Error::source(&source);
