@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Starts a registry on loopback (fresh data dir), issues one passport, drives
-# POST /api/v1/verify from a second process, prints req/s and p50/p99, stops.
-# Usage: registry-server/bench/run-load.sh [CONNECTIONS] [SECONDS]
+# Starts a registry on loopback (fresh data dir), drives POST /api/v1/verify
+# from a second process, prints req/s and p50/p99, stops the server.
+# Usage: registry-server/bench/run-load.sh [CONNECTIONS] [SECONDS] [PASSPORTS]
+#   PASSPORTS=1 (default): one passport issued over HTTP, verified over and over.
+#   PASSPORTS=N>1: N distinct passports signed with the registry's key, one
+#   drawn uniformly at random per request (defeats any cache).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CONNS="${1:-8}"
 SECS="${2:-10}"
+PASSPORTS="${3:-1}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 cargo build --release -q -p registry-server --bins -p aiid
 BIN="$TARGET/release"
@@ -18,12 +22,18 @@ trap cleanup EXIT
 ID="$("$BIN/aiid" registry admin --data "$WORK/data" identity create --operator "Load Test Ltd." --tier business_verified | awk '{print $NF}')"
 KEY="$("$BIN/aiid" registry admin --data "$WORK/data" api-key create --scope passport:issue | awk '{print $NF}')"
 "$BIN/registry-server" --listen 127.0.0.1:0 --data "$WORK/data" \
-  --rate-limit-unauthenticated 0 --rate-limit-verify 0 --rate-limit-whois 0 >"$WORK/server.out" &
+  --rate-limit-unauthenticated 0 --rate-limit-verify 0 --rate-limit-whois 0 >"$WORK/server.out" 2>"$WORK/server.err" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do
   grep -q '^listening on ' "$WORK/server.out" 2>/dev/null && break
   sleep 0.1
 done
 URL="$(awk '/^listening on /{print $3; exit}' "$WORK/server.out")"
-echo "server $URL (pid $SERVER_PID), identity $ID"
-"$BIN/registry-load" --url "$URL" --api-key "$KEY" --identity "$ID" --connections "$CONNS" --duration "$SECS"
+ISSUER="$(awk '/^listening on /{print $5; exit}' "$WORK/server.out")"
+echo "server $URL (pid $SERVER_PID), identity $ID, passports $PASSPORTS"
+if [[ "$PASSPORTS" -gt 1 ]]; then
+  "$BIN/registry-load" --url "$URL" --mint "$PASSPORTS" --data "$WORK/data" --issuer "$ISSUER" \
+    --identity "$ID" --connections "$CONNS" --duration "$SECS"
+else
+  "$BIN/registry-load" --url "$URL" --api-key "$KEY" --identity "$ID" --connections "$CONNS" --duration "$SECS"
+fi

@@ -1,10 +1,15 @@
 //! Load generator for `POST /api/v1/verify` against a registry already
 //! running on loopback. Starts nothing itself.
 //!
-//! `registry-load --url http://127.0.0.1:PORT (--token-file F | --api-key K --identity ID)
-//!  [--connections 32] [--duration 10] [--warmup 1]`
+//! `registry-load --url http://127.0.0.1:PORT (--token-file F | --api-key K --identity ID
+//!  | --mint N --data DIR --issuer URL --identity ID) [--connections 32] [--duration 10] [--warmup 1]`
 //!
-//! Issues one passport (when given an API key), then drives verifications
+//! Single-passport mode issues one passport (when given an API key) and
+//! verifies it over and over. Distinct mode (`--mint N`, up to 100 000)
+//! signs N distinct passports for the identity with the registry's current
+//! key, read from its data directory (before the measurement), and draws
+//! one uniformly at random for every request, so no cache of any kind can
+//! help. Then it drives verifications
 //! from N concurrent keep-alive HTTP/1.1 connections (a minimal client with
 //! the request bytes prepared once, so the generator takes little CPU from
 //! the server it measures) for a bounded time and prints
@@ -18,6 +23,9 @@ use std::time::{Duration, Instant};
 
 struct Args {
     url: String,
+    mint: usize,
+    data: Option<String>,
+    issuer: Option<String>,
     token: Option<String>,
     api_key: Option<String>,
     identity: Option<String>,
@@ -29,6 +37,9 @@ struct Args {
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         url: String::new(),
+        mint: 0,
+        data: None,
+        issuer: None,
         token: None,
         api_key: None,
         identity: None,
@@ -57,6 +68,15 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--api-key" => a.api_key = Some(v),
+            "--mint" => {
+                a.mint = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or("--mint: 1 to 100000")?
+            }
+            "--data" => a.data = Some(v),
+            "--issuer" => a.issuer = Some(v),
             "--identity" => a.identity = Some(v),
             "--connections" => {
                 a.connections = v
@@ -91,26 +111,83 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
 }
 
+/// Signs `n` distinct passports for `identity` with the current key of the
+/// registry's data directory, exactly as `POST /api/v1/issue` would.
+fn mint(data: &str, issuer_url: &str, identity: &str, n: usize) -> Result<Vec<String>, String> {
+    use passport::{Audience, Claims, Issuer, NumericDate, Operator, Url};
+    use registry_server::store::Store as _;
+    let store = registry_server::open_data_dir(std::path::Path::new(data))
+        .map_err(|e| format!("--data: {e}"))?;
+    let key = store
+        .signing_keys()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|k| k.private_pem.is_some())
+        .ok_or("the data directory has no signing key")?;
+    let sk = passport::signing_key_from_pem(key.private_pem.as_deref().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    let issuer_url = issuer_url.trim_end_matches('/');
+    let iss = Url::new(issuer_url.to_owned()).map_err(|e| format!("--issuer: {e}"))?;
+    let issuer = Issuer::new(&sk, key.kid.clone(), iss.clone()).map_err(|e| e.to_string())?;
+    let id: passport::IdentityId = identity.parse().map_err(|e| format!("--identity: {e}"))?;
+    let rec = store
+        .identity(&id)
+        .map_err(|e| e.to_string())?
+        .ok_or("--identity: no such identity in the data directory")?;
+    let now = passport::Clock::now(&passport::SystemClock);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let claims = Claims {
+            iss: iss.clone(),
+            sub: id.clone(),
+            aud: Audience::One("verifier".into()),
+            iat: NumericDate::new(now).map_err(|e| e.to_string())?,
+            exp: NumericDate::new(now + 86_400).map_err(|e| e.to_string())?,
+            nbf: None,
+            jti: Some(registry_server::ids::new_jti().map_err(|e| e.to_string())?),
+            tier: rec.tier,
+            operator: Operator::new(rec.operator.clone()).map_err(|e| e.to_string())?,
+            surfaces: vec![],
+            capabilities: rec.capabilities.clone(),
+            key_id: key.kid.clone(),
+            registry_url: Url::new(format!("{issuer_url}/api/v1/whois/{id}"))
+                .map_err(|e| e.to_string())?,
+        };
+        out.push(issuer.issue(&claims).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
+}
+
 async fn run(a: Args) -> Result<(), String> {
-    let token = match (a.token.clone(), &a.api_key, &a.identity) {
-        (Some(t), _, _) => t,
-        (None, Some(k), Some(id)) => {
+    let tokens = match (a.mint, a.token.clone(), &a.api_key, &a.identity) {
+        (n, _, _, Some(id)) if n > 0 => {
+            let data = a.data.as_deref().ok_or("--mint needs --data")?;
+            let issuer = a.issuer.as_deref().ok_or("--mint needs --issuer")?;
+            mint(data, issuer, id, n)?
+        }
+        (0, Some(t), _, _) => vec![t],
+        (0, None, Some(k), Some(id)) => {
             let c = RegistryClient::new(ClientConfig::new(&a.url).with_api_key(k))
                 .map_err(|e| e.to_string())?;
             let id = id.parse().map_err(|e| format!("--identity: {e}"))?;
-            c.issue(&IssueRequest {
-                identity: id,
-                ttl_days: Some(1),
-                audience: None,
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .passport
+            vec![
+                c.issue(&IssueRequest {
+                    identity: id,
+                    ttl_days: Some(1),
+                    audience: None,
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .passport,
+            ]
         }
-        _ => return Err("give --token-file, or --api-key and --identity".into()),
+        _ => {
+            return Err(
+                "give --token-file, or --api-key and --identity, or --mint N --data DIR --issuer URL --identity ID"
+                    .into(),
+            )
+        }
     };
-    let body =
-        serde_json::to_vec(&serde_json::json!({ "passport": token })).map_err(|e| e.to_string())?;
     let u = reqwest::Url::parse(&a.url).map_err(|e| e.to_string())?;
     let host = u.host_str().unwrap_or_default().to_owned();
     let port = u.port_or_known_default().unwrap_or(80);
@@ -124,20 +201,29 @@ async fn run(a: Args) -> Result<(), String> {
         .find(|s| s.ip().is_loopback())
         .ok_or("the URL does not resolve to a loopback address")?;
     let path = format!("{}/api/v1/verify", u.path().trim_end_matches('/'));
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    request.extend_from_slice(&body);
-    let request: std::sync::Arc<[u8]> = request.into();
+    let mut requests: Vec<Vec<u8>> = Vec::with_capacity(tokens.len());
+    for token in &tokens {
+        let body = serde_json::to_vec(&serde_json::json!({ "passport": token }))
+            .map_err(|e| e.to_string())?;
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(&body);
+        requests.push(request);
+    }
+    let distinct = requests.len();
+    let requests: std::sync::Arc<Vec<Vec<u8>>> = std::sync::Arc::new(requests);
     let start = Instant::now();
     let measure_from = start + a.warmup;
     let end = measure_from + a.duration;
     let mut tasks = Vec::new();
-    for _ in 0..a.connections {
-        let request = request.clone();
+    for c in 0..a.connections {
+        let requests = requests.clone();
         tasks.push(tokio::spawn(async move {
+            // xorshift64*, seeded per connection: uniform draws, no locking.
+            let mut rng: u64 = 0x9E37_79B9_7F4A_7C15 ^ (((c as u64) + 1) << 32 | 0xD1B5);
             let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
             let mut errors = 0u64;
             let mut conn: Option<tokio::net::TcpStream> = None;
@@ -147,9 +233,14 @@ async fn run(a: Args) -> Result<(), String> {
                 if t0 >= end {
                     break;
                 }
+                rng ^= rng >> 12;
+                rng ^= rng << 25;
+                rng ^= rng >> 27;
+                let pick =
+                    (rng.wrapping_mul(0x2545_F491_4F6C_DD1D) % requests.len() as u64) as usize;
                 let r = tokio::time::timeout(
                     Duration::from_secs(10),
-                    exchange(&mut conn, addr, &request, &mut buf),
+                    exchange(&mut conn, addr, &requests[pick], &mut buf),
                 )
                 .await;
                 let ok = matches!(r, Ok(Ok(true)));
@@ -177,7 +268,7 @@ async fn run(a: Args) -> Result<(), String> {
     all.sort_unstable();
     let secs = a.duration.as_secs_f64();
     println!(
-        "connections={} duration={:.1}s requests={} req/s={:.0} p50={:.2}ms p99={:.2}ms max={:.2}ms errors={}",
+        "passports={distinct} connections={} duration={:.1}s requests={} req/s={:.0} p50={:.2}ms p99={:.2}ms max={:.2}ms errors={}",
         a.connections,
         secs,
         all.len(),
