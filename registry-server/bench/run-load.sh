@@ -1,94 +1,42 @@
 #!/usr/bin/env bash
-# Starts a registry on loopback (fresh data dir), issues one passport, drives
-# POST /api/v1/verify from a second process, prints req/s and p50/p99, stops.
-#
-# Usage: registry-server/bench/run-load.sh [CONNECTIONS] [SECONDS]
-#        registry-server/bench/run-load.sh --postgres [CONNECTIONS] [SECONDS]
-#
-# --postgres: in one run, first the baseline (one replica on SQLite), then two
-# replicas over one PostgreSQL database (a throwaway cluster on loopback,
-# fsync on, started by registry-server/scripts/pg-throwaway.sh); for each:
-# verify (connections spread over the replicas), issue and revoke
-# throughput; then the ratios PostgreSQL fleet / SQLite baseline.
+# Starts a registry on loopback (fresh data dir), drives POST /api/v1/verify
+# from a second process, prints req/s and p50/p99, stops the server.
+# Usage: registry-server/bench/run-load.sh [CONNECTIONS] [SECONDS] [PASSPORTS]
+#   PASSPORTS=1 (default): one passport issued over HTTP, verified over and over.
+#   PASSPORTS=N>1: N distinct passports signed with the registry's key, one
+#   drawn uniformly at random per request (defeats any cache).
+# registry-server/bench/run-load.sh --postgres [CONNECTIONS] [SECONDS]: two
+#   replicas over PostgreSQL against a SQLite baseline (bench/run-fleet-load.sh).
 set -euo pipefail
+if [[ "${1:-}" == "--postgres" ]]; then shift; exec bash "$(dirname "$0")/run-fleet-load.sh" "$@"; fi
 cd "$(dirname "$0")/../.."
-PG=0
-if [[ "${1:-}" == "--postgres" ]]; then PG=1; shift; fi
 CONNS="${1:-8}"
 SECS="${2:-10}"
+PASSPORTS="${3:-1}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 cargo build --release -q -p registry-server --bins -p aiid
 BIN="$TARGET/release"
 WORK="$(mktemp -d)"
-PIDS=()
 cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  if [[ -n "${PG_PID:-}" ]]; then exec {PG_IN}>&- 2>/dev/null || true; wait "$PG_PID" 2>/dev/null || true; fi
+  if [[ -n "${SERVER_PID:-}" ]]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-NOLIMIT=(--rate-limit-unauthenticated 0 --rate-limit-verify 0 --rate-limit-whois 0)
-
-# start_server NAME STORAGE-ARGS…: starts registry-server, sets $URL.
-start_server() {
-  local name="$1"; shift
-  "$BIN/registry-server" --listen 127.0.0.1:0 "$@" --issuer http://registry.bench "${NOLIMIT[@]}" \
-    >"$WORK/$name.out" 2>"$WORK/$name.err" &
-  PIDS+=($!)
-  for _ in $(seq 1 200); do
-    grep -q '^listening on ' "$WORK/$name.out" 2>/dev/null && break
-    sleep 0.05
-  done
-  URL="$(awk '/^listening on /{print $3; exit}' "$WORK/$name.out")"
-  [[ -n "$URL" ]] || { cat "$WORK/$name.err" >&2; exit 1; }
-}
-
-if [[ "$PG" == 0 ]]; then
-  ID="$("$BIN/aiid" registry admin --data "$WORK/data" identity create --operator "Load Test Ltd." --tier business_verified | awk '{print $NF}')"
-  KEY="$("$BIN/aiid" registry admin --data "$WORK/data" api-key create --scope passport:issue | awk '{print $NF}')"
-  start_server sqlite --data "$WORK/data"
-  echo "server $URL, identity $ID"
+ID="$("$BIN/aiid" registry admin --data "$WORK/data" identity create --operator "Load Test Ltd." --tier business_verified | awk '{print $NF}')"
+KEY="$("$BIN/aiid" registry admin --data "$WORK/data" api-key create --scope passport:issue | awk '{print $NF}')"
+"$BIN/registry-server" --listen 127.0.0.1:0 --data "$WORK/data" \
+  --rate-limit-unauthenticated 0 --rate-limit-verify 0 --rate-limit-whois 0 >"$WORK/server.out" 2>"$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+  grep -q '^listening on ' "$WORK/server.out" 2>/dev/null && break
+  sleep 0.1
+done
+URL="$(awk '/^listening on /{print $3; exit}' "$WORK/server.out")"
+ISSUER="$(awk '/^listening on /{print $5; exit}' "$WORK/server.out")"
+echo "server $URL (pid $SERVER_PID), identity $ID, passports $PASSPORTS"
+if [[ "$PASSPORTS" -gt 1 ]]; then
+  "$BIN/registry-load" --url "$URL" --mint "$PASSPORTS" --data "$WORK/data" --issuer "$ISSUER" \
+    --identity "$ID" --connections "$CONNS" --duration "$SECS"
+else
   "$BIN/registry-load" --url "$URL" --api-key "$KEY" --identity "$ID" --connections "$CONNS" --duration "$SECS"
-  exit 0
 fi
-
-# run_all LABEL URL…: verify, issue, revoke against the given replicas.
-run_all() {
-  local label="$1"; shift
-  local urls=()
-  for u in "$@"; do urls+=(--url "$u"); done
-  for mode in verify issue revoke; do
-    "$BIN/registry-load" "${urls[@]}" --mode "$mode" --api-key "$KEY" --identity "$ID" \
-      --connections "$CONNS" --duration "$SECS" | sed "s/^/$label /" | tee -a "$WORK/results"
-  done
-}
-
-echo "== baseline: one replica on SQLite"
-STORE=(--data "$WORK/data")
-ID="$("$BIN/aiid" registry admin "${STORE[@]}" identity create --operator "Load Test Ltd." --tier business_verified | awk '{print $NF}')"
-KEY="$("$BIN/aiid" registry admin "${STORE[@]}" api-key create --scope passport:issue --scope identity:revoke | awk '{print $NF}')"
-start_server sqlite "${STORE[@]}"
-run_all sqlite-1 "$URL"
-kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true; PIDS=()
-
-echo "== two replicas over one PostgreSQL database"
-coproc PGC { bash registry-server/scripts/pg-throwaway.sh; }
-PG_PID=$PGC_PID
-exec {PG_IN}>&"${PGC[1]}"
-read -r READY DBURL <&"${PGC[0]}" || { echo "the PostgreSQL cluster did not start" >&2; exit 1; }
-[[ "$READY" == ready ]] || { echo "unexpected: $READY $DBURL" >&2; exit 1; }
-STORE=(--database "$DBURL")
-ID="$("$BIN/aiid" registry admin "${STORE[@]}" identity create --operator "Load Test Ltd." --tier business_verified | awk '{print $NF}')"
-KEY="$("$BIN/aiid" registry admin "${STORE[@]}" api-key create --scope passport:issue --scope identity:revoke | awk '{print $NF}')"
-start_server pg-a "${STORE[@]}"; URL_A="$URL"
-start_server pg-b "${STORE[@]}"; URL_B="$URL"
-echo "replicas $URL_A $URL_B over $DBURL"
-run_all pg-2 "$URL_A" "$URL_B"
-
-echo "== ratios (two PostgreSQL replicas / one SQLite replica, same run)"
-awk '
-  { lab=$1; for (i=2;i<=NF;i++) { split($i,kv,"="); v[lab,kv[1]]=kv[2] }; m=v[lab,"mode"]; r[lab,m]=v[lab,"req/s"] }
-  END { for (m in modes) {} ;
-        split("verify issue revoke", ms, " ");
-        for (i=1;i<=3;i++) { m=ms[i]; if (r["sqlite-1",m] > 0) printf "%s: %.0f / %.0f req/s = %.2f\n", m, r["pg-2",m], r["sqlite-1",m], r["pg-2",m]/r["sqlite-1",m] } }
-' "$WORK/results"

@@ -337,25 +337,26 @@ pub fn revoke_key(
     let Some(key) = keys.iter().find(|k| k.kid.as_str() == kid) else {
         return Ok(None);
     };
-    let now = now_secs();
-    let outcome = store.revoke(RevocationKind::Key, key.kid.as_str(), reason, now)?;
-    store.retire_signing_key(&key.kid, now)?;
-    store.delete_due_private_keys(now)?;
     let revoked: Vec<String> = store
         .revocations()?
         .into_iter()
         .filter(|r| r.kind == RevocationKind::Key)
         .map(|r| r.subject)
         .collect();
-    let usable = store
-        .signing_keys()?
-        .iter()
-        .any(|k| k.private_pem.is_some() && !revoked.iter().any(|r| r == k.kid.as_str()));
-    let new_current = if usable {
+    let usable_left = keys.iter().any(|k| {
+        k.kid != key.kid && k.private_pem.is_some() && !revoked.iter().any(|r| r == k.kid.as_str())
+    });
+    // The replacement exists before the revocation, so a running server
+    // never sees a moment without a usable signing key.
+    let new_current = if usable_left {
         None
     } else {
         Some(rotate_key(store, None)?)
     };
+    let now = now_secs();
+    let outcome = store.revoke(RevocationKind::Key, key.kid.as_str(), reason, now)?;
+    store.retire_signing_key(&key.kid, now)?;
+    store.delete_due_private_keys(now)?;
     Ok(Some(KeyRevocation {
         outcome,
         new_current,

@@ -686,11 +686,28 @@ pub(crate) fn verify_token(
             resp.identity = Some(c.sub);
         }
         Err(e) => {
-            if e.code() == "revoked" {
-                resp.status = Some(IdentityStatus::Revoked);
+            // A revoked issuer key is no longer published, so the verifier
+            // reports an unknown key: say why.
+            let revoked_kid = (e.code() == "unknown_key")
+                .then(|| passport::inspect_untrusted(token).ok())
+                .flatten()
+                .and_then(|u| {
+                    u.header
+                        .get("kid")
+                        .and_then(|k| k.as_str())
+                        .map(str::to_owned)
+                })
+                .filter(|kid| state.revocations.snapshot().key_revoked(kid));
+            if let Some(kid) = revoked_kid {
+                resp.error = Some("revoked".to_owned());
+                resp.message = Some(format!("signing key {kid} is revoked"));
+            } else {
+                if e.code() == "revoked" {
+                    resp.status = Some(IdentityStatus::Revoked);
+                }
+                resp.error = Some(e.code().to_owned());
+                resp.message = Some(e.to_string());
             }
-            resp.error = Some(e.code().to_owned());
-            resp.message = Some(e.to_string());
         }
     }
     Ok(resp)

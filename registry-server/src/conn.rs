@@ -66,61 +66,129 @@ impl Default for ConnLimits {
     }
 }
 
-/// Counts open connections, in total and per client address.
-#[derive(Debug, Default)]
+/// The open connections, in total and per client address. When a cap is
+/// reached, the connection that has been quiet longest among those with no
+/// request in progress (idle keep-alive, slow or silent clients) is closed
+/// to make room, so a new client always gets in while any connection is
+/// merely being held; only when every connection is busy is the newcomer
+/// refused (503).
+#[derive(Debug)]
 struct Tracker {
-    inner: Mutex<(usize, HashMap<IpAddr, usize>)>,
+    epoch: Instant,
+    inner: Mutex<TrackerInner>,
+}
+
+#[derive(Debug, Default)]
+struct TrackerInner {
+    next_id: u64,
+    conns: HashMap<u64, Entry>,
+    per_ip: HashMap<IpAddr, usize>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    key: Option<IpAddr>,
+    activity: Arc<Activity>,
+    evict: Arc<tokio::sync::Notify>,
 }
 
 /// One admitted connection; released when dropped.
 #[derive(Debug)]
 struct Slot {
     tracker: Arc<Tracker>,
-    key: Option<IpAddr>,
+    id: u64,
+}
+
+impl TrackerInner {
+    fn remove(&mut self, id: u64) -> Option<Entry> {
+        let e = self.conns.remove(&id)?;
+        if let Some(k) = e.key {
+            if let Some(n) = self.per_ip.get_mut(&k) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    self.per_ip.remove(&k);
+                }
+            }
+        }
+        Some(e)
+    }
+
+    /// Closes the quietest connection without a request in progress
+    /// (restricted to one client address when `key` is given).
+    fn evict_one(&mut self, key: Option<IpAddr>) -> bool {
+        let victim = self
+            .conns
+            .iter()
+            .filter(|(_, e)| key.is_none() || e.key == key)
+            .filter(|(_, e)| e.activity.in_flight.load(Ordering::Relaxed) == 0)
+            .min_by_key(|(_, e)| e.activity.last_ms.load(Ordering::Relaxed))
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| self.remove(id)) {
+            Some(e) => {
+                e.evict.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Tracker {
+    fn new() -> Tracker {
+        Tracker {
+            epoch: Instant::now(),
+            inner: Mutex::new(TrackerInner::default()),
+        }
+    }
+
     fn admit(
         self: &Arc<Self>,
         key: Option<IpAddr>,
         max: usize,
         per_ip: usize,
-    ) -> Result<Slot, &'static str> {
+    ) -> Result<(Slot, Arc<Activity>, Arc<tokio::sync::Notify>), &'static str> {
         let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        if g.0 >= max {
-            return Err("the server has too many open connections");
-        }
         if let Some(k) = key {
-            let n = g.1.entry(k).or_insert(0);
-            if *n >= per_ip {
-                return Err("too many open connections from this address");
+            if g.per_ip.get(&k).copied().unwrap_or(0) >= per_ip && !g.evict_one(Some(k)) {
+                return Err("too many busy connections from this address");
             }
-            *n += 1;
         }
-        g.0 += 1;
-        Ok(Slot {
-            tracker: self.clone(),
-            key,
-        })
+        if g.conns.len() >= max && !g.evict_one(None) {
+            return Err("the server has too many busy connections");
+        }
+        let id = g.next_id;
+        g.next_id += 1;
+        let activity = Arc::new(Activity::new(self.epoch));
+        let evict = Arc::new(tokio::sync::Notify::new());
+        if let Some(k) = key {
+            *g.per_ip.entry(k).or_insert(0) += 1;
+        }
+        g.conns.insert(
+            id,
+            Entry {
+                key,
+                activity: activity.clone(),
+                evict: evict.clone(),
+            },
+        );
+        Ok((
+            Slot {
+                tracker: self.clone(),
+                id,
+            },
+            activity,
+            evict,
+        ))
     }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut g = self
-            .tracker
+        self.tracker
             .inner
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        g.0 = g.0.saturating_sub(1);
-        if let Some(k) = self.key {
-            if let Some(n) = g.1.get_mut(&k) {
-                *n -= 1;
-                if *n == 0 {
-                    g.1.remove(&k);
-                }
-            }
-        }
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(self.id);
     }
 }
 
@@ -134,12 +202,14 @@ struct Activity {
 }
 
 impl Activity {
-    fn new() -> Activity {
-        Activity {
-            epoch: Instant::now(),
+    fn new(epoch: Instant) -> Activity {
+        let a = Activity {
+            epoch,
             last_ms: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
-        }
+        };
+        a.touch();
+        a
     }
     fn touch(&self) {
         let ms = u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -332,7 +402,7 @@ pub(crate) async fn serve(
     mut stop: watch::Receiver<bool>,
     deadline: Duration,
 ) -> io::Result<()> {
-    let tracker = Arc::new(Tracker::default());
+    let tracker = Arc::new(Tracker::new());
     let (grace_tx, grace_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
     let mut last_accept_error: Option<Instant> = None;
@@ -344,15 +414,15 @@ pub(crate) async fn serve(
             r = listener.accept() => match r {
                 Ok((stream, peer)) => {
                     let key = share_key(peer.ip(), &limits);
-                    let slot = match tracker.admit(key, limits.max_connections, limits.max_connections_per_ip) {
-                        Ok(s) => s,
+                    let admitted = match tracker.admit(key, limits.max_connections, limits.max_connections_per_ip) {
+                        Ok(a) => a,
                         Err(why) => {
                             refuse(&stream, why);
                             continue;
                         }
                     };
                     let _ = stream.set_nodelay(true);
-                    conns.spawn(connection(stream, peer, router.clone(), limits.clone(), grace_rx.clone(), slot));
+                    conns.spawn(connection(stream, peer, router.clone(), limits.clone(), grace_rx.clone(), admitted));
                 }
                 Err(e) => {
                     // Out of file descriptors or a transient error: log at
@@ -387,10 +457,8 @@ async fn connection(
     router: Router,
     limits: Arc<ConnLimits>,
     mut grace: watch::Receiver<bool>,
-    _slot: Slot,
+    (_slot, activity, evict): (Slot, Arc<Activity>, Arc<tokio::sync::Notify>),
 ) {
-    let activity = Arc::new(Activity::new());
-    activity.touch();
     let io = GuardedIo {
         inner: stream,
         activity: activity.clone(),
@@ -427,6 +495,7 @@ async fn connection(
                 conn.as_mut().shutdown_gracefully();
             }
             () = &mut idle => break,
+            () = evict.notified() => break,
         }
     }
 }
@@ -468,15 +537,41 @@ mod tests {
 
     #[test]
     fn connection_share_per_address_and_total() {
-        let t = Arc::new(Tracker::default());
+        let t = Arc::new(Tracker::new());
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         let b: IpAddr = "10.0.0.2".parse().unwrap();
-        let s1 = t.admit(Some(a), 3, 2).unwrap();
-        let _s2 = t.admit(Some(a), 3, 2).unwrap();
+        let busy = |x: &(Slot, Arc<Activity>, Arc<tokio::sync::Notify>)| {
+            x.1.in_flight.fetch_add(1, Ordering::Relaxed);
+        };
+        let a1 = t.admit(Some(a), 3, 2).unwrap();
+        let a2 = t.admit(Some(a), 3, 2).unwrap();
+        busy(&a1);
+        busy(&a2);
+        // The address's share is full of busy connections: refused.
         assert!(t.admit(Some(a), 3, 2).is_err());
-        let _s3 = t.admit(Some(b), 3, 2).unwrap();
+        let b1 = t.admit(Some(b), 3, 2).unwrap();
+        busy(&b1);
+        // Total cap full of busy connections: refused, also for exempt peers.
         assert!(t.admit(None, 3, 2).is_err());
-        drop(s1);
-        let _s4 = t.admit(Some(a), 3, 2).unwrap();
+        drop(a1);
+        let a3 = t.admit(Some(a), 3, 2).unwrap();
+        // a3 is idle: a newcomer from the same address evicts it.
+        let a4 = t.admit(Some(a), 3, 2).unwrap();
+        assert!(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    tokio::time::timeout(Duration::from_millis(100), a3.2.notified())
+                        .await
+                        .is_ok()
+                }),
+            "the idle connection was told to close"
+        );
+        assert_eq!(t.inner.lock().unwrap().conns.len(), 3);
+        drop((a2, a3, a4, b1));
+        assert!(t.inner.lock().unwrap().conns.is_empty());
+        assert!(t.inner.lock().unwrap().per_ip.is_empty());
     }
 }

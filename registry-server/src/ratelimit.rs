@@ -48,14 +48,16 @@ pub enum Class {
 }
 
 /// The address a client is counted under: an IPv4 address as is (also
-/// when it arrives IPv4-mapped in IPv6), an IPv6 address by its /64 (one
-/// host usually owns a whole /64, so counting single addresses would give
-/// it 2^64 budgets).
+/// when it arrives IPv4-mapped in IPv6), except that all of 127.0.0.0/8 is
+/// one host and counts as 127.0.0.1; an IPv6 address by its /64 (one host
+/// usually owns a whole /64, so counting single addresses would give it
+/// 2^64 budgets).
 pub fn client_key(ip: IpAddr) -> IpAddr {
     match ip {
+        IpAddr::V4(v4) if v4.is_loopback() => IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
         IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
+            Some(v4) => client_key(IpAddr::V4(v4)),
             None => {
                 let mut seg = v6.segments();
                 seg[4..].fill(0);
@@ -247,13 +249,13 @@ mod tests {
             verify_per_min: 2,
             whois_per_min: 0,
         });
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
         for _ in 0..3 {
             assert!(l.check_ip(ip).is_ok());
         }
         let wait = l.check_ip(ip).unwrap_err();
         assert!((1..=20).contains(&wait), "{wait}");
-        assert!(l.check_ip("127.0.0.2".parse().unwrap()).is_ok());
+        assert!(l.check_ip("192.0.2.2".parse().unwrap()).is_ok());
         assert!(l.check_org("o", Class::Verify).is_ok());
         assert!(l.check_org("o", Class::Verify).is_ok());
         assert!(l.check_org("o", Class::Verify).is_err());
@@ -276,6 +278,10 @@ mod tests {
         assert!(l.check_ip("192.0.2.7".parse().unwrap()).is_ok());
         assert!(l.check_ip("::ffff:192.0.2.7".parse().unwrap()).is_ok());
         assert!(l.check_ip("192.0.2.7".parse().unwrap()).is_err());
+        // 127.0.0.0/8 is one host.
+        assert!(l.check_ip("127.0.0.2".parse().unwrap()).is_ok());
+        assert!(l.check_ip("127.0.0.3".parse().unwrap()).is_ok());
+        assert!(l.check_ip("127.0.0.4".parse().unwrap()).is_err());
     }
 
     #[test]

@@ -667,6 +667,47 @@ mod tests {
             );
         }
         same(verify(id.as_str()), 1);
+        same(
+            admin_run(AdminCommand::Revoke {
+                id: None,
+                passport: Some("p_01TEST".into()),
+                reason: "test".into(),
+            }),
+            0,
+        );
+        same(admin_run(AdminCommand::ApiKey(ApiKeyCommand::List)), 0);
+        let key = admin::create_api_key(store.as_ref(), "x", &["passport:issue".into()]).unwrap();
+        let revoke_key = |k: &str| {
+            run(RegistryCommand::Admin {
+                data: data.clone(),
+                cmd: AdminCommand::ApiKey(ApiKeyCommand::Revoke {
+                    key_or_id: k.into(),
+                }),
+            })
+        };
+        same(revoke_key(&key), 0);
+        same(revoke_key(&key), 1);
+        same(revoke_key("garbage"), 2);
+        same(admin_run(AdminCommand::Key(KeyCommand::List)), 0);
+        same(
+            admin_run(AdminCommand::Key(KeyCommand::Rotate {
+                retire_after: "soon".into(),
+            })),
+            2,
+        );
+        same(
+            admin_run(AdminCommand::Key(KeyCommand::Rotate {
+                retire_after: "0s".into(),
+            })),
+            0,
+        );
+        same(
+            admin_run(AdminCommand::Key(KeyCommand::Revoke {
+                kid: "k_UNKNOWN".into(),
+                reason: "x".into(),
+            })),
+            1,
+        );
         server.stop().unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }

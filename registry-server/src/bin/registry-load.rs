@@ -1,34 +1,31 @@
-//! Load generator for a registry (or several replicas of one) already
+//! Load generator for `POST /api/v1/verify` against a registry already
 //! running on loopback. Starts nothing itself.
 //!
-//! `registry-load --url http://127.0.0.1:PORT [--url …] (--token-file F | --api-key K --identity ID)
-//!  [--mode verify|issue|revoke] [--connections 32] [--duration 10] [--warmup 1]`
+//! `registry-load --url http://127.0.0.1:PORT (--token-file F | --api-key K --identity ID
+//!  | --mint N --data DIR --issuer URL --identity ID) [--connections 32] [--duration 10] [--warmup 1]`
 //!
-//! `verify` (default) issues one passport (when given an API key), then
-//! drives `POST /api/v1/verify` with it; `issue` drives `POST /api/v1/issue`
-//! and `revoke` drives `POST /api/v1/revoke` of fresh passport ids (both need
-//! the API key). N concurrent keep-alive HTTP/1.1 connections, spread
-//! round-robin over the given URLs (a minimal client with the request bytes
-//! prepared up front, so the generator takes little CPU from the servers it
-//! measures), run for a bounded time; it prints requests/s, p50/p99/max
-//! latency over all connections and the error count. Only loopback targets
-//! are accepted; at most 256 connections and 120 s.
+//! Single-passport mode issues one passport (when given an API key) and
+//! verifies it over and over. Distinct mode (`--mint N`, up to 100 000)
+//! signs N distinct passports for the identity with the registry's current
+//! key, read from its data directory (before the measurement), and draws
+//! one uniformly at random for every request, so no cache of any kind can
+//! help. Then it drives verifications
+//! from N concurrent keep-alive HTTP/1.1 connections (a minimal client with
+//! the request bytes prepared once, so the generator takes little CPU from
+//! the server it measures) for a bounded time and prints
+//! requests/s, p50/p99/max latency and the error count. Only loopback
+//! targets are accepted; at most 256 connections and 120 s.
 #![forbid(unsafe_code)]
 
 use registry_client::{ClientConfig, IssueRequest, RegistryClient};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Verify,
-    Issue,
-    Revoke,
-}
-
 struct Args {
-    urls: Vec<String>,
-    mode: Mode,
+    url: String,
+    mint: usize,
+    data: Option<String>,
+    issuer: Option<String>,
     token: Option<String>,
     api_key: Option<String>,
     identity: Option<String>,
@@ -39,8 +36,10 @@ struct Args {
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
-        urls: Vec::new(),
-        mode: Mode::Verify,
+        url: String::new(),
+        mint: 0,
+        data: None,
+        issuer: None,
         token: None,
         api_key: None,
         identity: None,
@@ -59,15 +58,7 @@ fn parse_args() -> Result<Args, String> {
                 .ok_or_else(|| format!("{flag}: seconds from 0 to 120"))
         };
         match flag.as_str() {
-            "--url" => a.urls.push(v),
-            "--mode" => {
-                a.mode = match v.as_str() {
-                    "verify" => Mode::Verify,
-                    "issue" => Mode::Issue,
-                    "revoke" => Mode::Revoke,
-                    _ => return Err("--mode: verify, issue or revoke".into()),
-                }
-            }
+            "--url" => a.url = v,
             "--token-file" => {
                 a.token = Some(
                     std::fs::read_to_string(&v)
@@ -77,6 +68,15 @@ fn parse_args() -> Result<Args, String> {
                 )
             }
             "--api-key" => a.api_key = Some(v),
+            "--mint" => {
+                a.mint = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=100_000).contains(n))
+                    .ok_or("--mint: 1 to 100000")?
+            }
+            "--data" => a.data = Some(v),
+            "--issuer" => a.issuer = Some(v),
             "--identity" => a.identity = Some(v),
             "--connections" => {
                 a.connections = v
@@ -90,23 +90,15 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if a.urls.is_empty() {
-        return Err("give at least one --url".into());
-    }
-    for url in &a.urls {
-        let u = reqwest::Url::parse(url).map_err(|e| format!("--url: {e}"))?;
-        let host = u.host_str().unwrap_or_default();
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let loopback = host == "localhost"
-            || bare
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if !loopback {
-            return Err("--url must be a loopback address (127.0.0.0/8, ::1, localhost)".into());
-        }
-    }
-    if a.mode != Mode::Verify && (a.api_key.is_none() || a.identity.is_none()) {
-        return Err("--mode issue and revoke need --api-key and --identity".into());
+    let u = reqwest::Url::parse(&a.url).map_err(|e| format!("--url: {e}"))?;
+    let host = u.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost"
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if !loopback {
+        return Err("--url must be a loopback address (127.0.0.0/8, ::1, localhost)".into());
     }
     Ok(a)
 }
@@ -119,16 +111,84 @@ fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
 }
 
-/// One target: its address and the request bytes for `mode` (for `revoke`
-/// the head and body around the passport id, which changes per request).
-struct Target {
-    addr: std::net::SocketAddr,
-    head: String,
-    body: Vec<u8>,
+/// Signs `n` distinct passports for `identity` with the current key of the
+/// registry's data directory, exactly as `POST /api/v1/issue` would.
+fn mint(data: &str, issuer_url: &str, identity: &str, n: usize) -> Result<Vec<String>, String> {
+    use passport::{Audience, Claims, Issuer, NumericDate, Operator, Url};
+    use registry_server::store::Store as _;
+    let store = registry_server::open_data_dir(std::path::Path::new(data))
+        .map_err(|e| format!("--data: {e}"))?;
+    let key = store
+        .signing_keys()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|k| k.private_pem.is_some())
+        .ok_or("the data directory has no signing key")?;
+    let sk = passport::signing_key_from_pem(key.private_pem.as_deref().unwrap_or_default())
+        .map_err(|e| e.to_string())?;
+    let issuer_url = issuer_url.trim_end_matches('/');
+    let iss = Url::new(issuer_url.to_owned()).map_err(|e| format!("--issuer: {e}"))?;
+    let issuer = Issuer::new(&sk, key.kid.clone(), iss.clone()).map_err(|e| e.to_string())?;
+    let id: passport::IdentityId = identity.parse().map_err(|e| format!("--identity: {e}"))?;
+    let rec = store
+        .identity(&id)
+        .map_err(|e| e.to_string())?
+        .ok_or("--identity: no such identity in the data directory")?;
+    let now = passport::Clock::now(&passport::SystemClock);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let claims = Claims {
+            iss: iss.clone(),
+            sub: id.clone(),
+            aud: Audience::One("verifier".into()),
+            iat: NumericDate::new(now).map_err(|e| e.to_string())?,
+            exp: NumericDate::new(now + 86_400).map_err(|e| e.to_string())?,
+            nbf: None,
+            jti: Some(registry_server::ids::new_jti().map_err(|e| e.to_string())?),
+            tier: rec.tier,
+            operator: Operator::new(rec.operator.clone()).map_err(|e| e.to_string())?,
+            surfaces: vec![],
+            capabilities: rec.capabilities.clone(),
+            key_id: key.kid.clone(),
+            registry_url: Url::new(format!("{issuer_url}/api/v1/whois/{id}"))
+                .map_err(|e| e.to_string())?,
+        };
+        out.push(issuer.issue(&claims).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
 }
 
-async fn target(url: &str, a: &Args, token: &str) -> Result<Target, String> {
-    let u = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+async fn run(a: Args) -> Result<(), String> {
+    let tokens = match (a.mint, a.token.clone(), &a.api_key, &a.identity) {
+        (n, _, _, Some(id)) if n > 0 => {
+            let data = a.data.as_deref().ok_or("--mint needs --data")?;
+            let issuer = a.issuer.as_deref().ok_or("--mint needs --issuer")?;
+            mint(data, issuer, id, n)?
+        }
+        (0, Some(t), _, _) => vec![t],
+        (0, None, Some(k), Some(id)) => {
+            let c = RegistryClient::new(ClientConfig::new(&a.url).with_api_key(k))
+                .map_err(|e| e.to_string())?;
+            let id = id.parse().map_err(|e| format!("--identity: {e}"))?;
+            vec![
+                c.issue(&IssueRequest {
+                    identity: id,
+                    ttl_days: Some(1),
+                    audience: None,
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .passport,
+            ]
+        }
+        _ => {
+            return Err(
+                "give --token-file, or --api-key and --identity, or --mint N --data DIR --issuer URL --identity ID"
+                    .into(),
+            )
+        }
+    };
+    let u = reqwest::Url::parse(&a.url).map_err(|e| e.to_string())?;
     let host = u.host_str().unwrap_or_default().to_owned();
     let port = u.port_or_known_default().unwrap_or(80);
     let lookup = host
@@ -140,91 +200,30 @@ async fn target(url: &str, a: &Args, token: &str) -> Result<Target, String> {
         .map_err(|e| format!("resolving {host}: {e}"))?
         .find(|s| s.ip().is_loopback())
         .ok_or("the URL does not resolve to a loopback address")?;
-    let base = u.path().trim_end_matches('/');
-    let (path, body) = match a.mode {
-        Mode::Verify => (
-            "verify",
-            serde_json::to_vec(&serde_json::json!({ "passport": token })),
-        ),
-        Mode::Issue => (
-            "issue",
-            serde_json::to_vec(&serde_json::json!({ "identity": a.identity, "ttl_days": 1 })),
-        ),
-        Mode::Revoke => ("revoke", Ok(Vec::new())),
-    };
-    let body = body.map_err(|e| e.to_string())?;
-    let auth = match (&a.api_key, a.mode) {
-        (Some(k), Mode::Issue | Mode::Revoke) => format!("Authorization: Bearer {k}\r\n"),
-        _ => String::new(),
-    };
-    Ok(Target {
-        addr,
-        head: format!(
-            "POST {base}/api/v1/{path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\n{auth}"
-        ),
-        body,
-    })
-}
-
-impl Target {
-    /// The full request; `revoke` gets a passport id unique to this run.
-    fn request(&self, mode: Mode, run: &str, conn: usize, n: u64) -> Vec<u8> {
-        let body = match mode {
-            Mode::Revoke => {
-                format!("{{\"passport\":\"p_load_{run}_{conn}_{n}\",\"reason\":\"load test\"}}")
-                    .into_bytes()
-            }
-            _ => self.body.clone(),
-        };
-        let mut r = format!("{}Content-Length: {}\r\n\r\n", self.head, body.len()).into_bytes();
-        r.extend_from_slice(&body);
-        r
+    let path = format!("{}/api/v1/verify", u.path().trim_end_matches('/'));
+    let mut requests: Vec<Vec<u8>> = Vec::with_capacity(tokens.len());
+    for token in &tokens {
+        let body = serde_json::to_vec(&serde_json::json!({ "passport": token }))
+            .map_err(|e| e.to_string())?;
+        let mut request = format!(
+            "POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(&body);
+        requests.push(request);
     }
-}
-
-async fn run(a: Args) -> Result<(), String> {
-    let token = match (a.token.clone(), &a.api_key, &a.identity) {
-        (_, _, _) if a.mode != Mode::Verify => String::new(),
-        (Some(t), _, _) => t,
-        (None, Some(k), Some(id)) => {
-            let c = RegistryClient::new(ClientConfig::new(&a.urls[0]).with_api_key(k))
-                .map_err(|e| e.to_string())?;
-            let id = id.parse().map_err(|e| format!("--identity: {e}"))?;
-            c.issue(&IssueRequest {
-                identity: id,
-                ttl_days: Some(1),
-                audience: None,
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .passport
-        }
-        _ => return Err("give --token-file, or --api-key and --identity".into()),
-    };
-    let mut targets = Vec::new();
-    for url in &a.urls {
-        targets.push(std::sync::Arc::new(target(url, &a, &token).await?));
-    }
-    let run_id = format!(
-        "{}{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default()
-    );
-    let mode = a.mode;
+    let distinct = requests.len();
+    let requests: std::sync::Arc<Vec<Vec<u8>>> = std::sync::Arc::new(requests);
     let start = Instant::now();
     let measure_from = start + a.warmup;
     let end = measure_from + a.duration;
     let mut tasks = Vec::new();
     for c in 0..a.connections {
-        let t = targets[c % targets.len()].clone();
-        let addr = t.addr;
-        let run_id = run_id.clone();
-        let fixed: std::sync::Arc<[u8]> = t.request(mode, &run_id, c, 0).into();
+        let requests = requests.clone();
         tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
+            // xorshift64*, seeded per connection: uniform draws, no locking.
+            let mut rng: u64 = 0x9E37_79B9_7F4A_7C15 ^ (((c as u64) + 1) << 32 | 0xD1B5);
             let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
             let mut errors = 0u64;
             let mut conn: Option<tokio::net::TcpStream> = None;
@@ -234,18 +233,14 @@ async fn run(a: Args) -> Result<(), String> {
                 if t0 >= end {
                     break;
                 }
-                n += 1;
-                let fresh;
-                let request: &[u8] = match mode {
-                    Mode::Revoke => {
-                        fresh = t.request(mode, &run_id, c, n);
-                        &fresh
-                    }
-                    _ => &fixed,
-                };
+                rng ^= rng >> 12;
+                rng ^= rng << 25;
+                rng ^= rng >> 27;
+                let pick =
+                    (rng.wrapping_mul(0x2545_F491_4F6C_DD1D) % requests.len() as u64) as usize;
                 let r = tokio::time::timeout(
                     Duration::from_secs(10),
-                    exchange(&mut conn, addr, request, &mut buf, mode == Mode::Verify),
+                    exchange(&mut conn, addr, &requests[pick], &mut buf),
                 )
                 .await;
                 let ok = matches!(r, Ok(Ok(true)));
@@ -273,13 +268,7 @@ async fn run(a: Args) -> Result<(), String> {
     all.sort_unstable();
     let secs = a.duration.as_secs_f64();
     println!(
-        "mode={} targets={} connections={} duration={:.1}s requests={} req/s={:.0} p50={:.2}ms p99={:.2}ms max={:.2}ms errors={}",
-        match mode {
-            Mode::Verify => "verify",
-            Mode::Issue => "issue",
-            Mode::Revoke => "revoke",
-        },
-        targets.len(),
+        "passports={distinct} connections={} duration={:.1}s requests={} req/s={:.0} p50={:.2}ms p99={:.2}ms max={:.2}ms errors={}",
         a.connections,
         secs,
         all.len(),
@@ -300,14 +289,12 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// One request/response on a keep-alive HTTP/1.1 connection (opened on
-/// demand). `Ok(true)` for a 200 (whose body says `"valid":true` when
-/// `need_valid`).
+/// demand). `Ok(true)` for a 200 whose body says `"valid":true`.
 async fn exchange(
     conn: &mut Option<tokio::net::TcpStream>,
     addr: std::net::SocketAddr,
     request: &[u8],
     buf: &mut Vec<u8>,
-    need_valid: bool,
 ) -> std::io::Result<bool> {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
@@ -347,10 +334,7 @@ async fn exchange(
         *conn = None;
     }
     let body = &buf[head_end..head_end + len];
-    Ok(
-        head.starts_with("http/1.1 200")
-            && (!need_valid || find(body, b"\"valid\":true").is_some()),
-    )
+    Ok(head.starts_with("http/1.1 200") && find(body, b"\"valid\":true").is_some())
 }
 
 fn main() -> ExitCode {

@@ -19,13 +19,18 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(dir: &Path, limits: RateLimits) -> TestServer {
+        let mut cfg = ServerConfig::new(dir);
+        cfg.rate_limits = limits;
+        TestServer::start_with(cfg)
+    }
+
+    /// Starts with a full configuration (the revocation poll is 100 ms).
+    pub fn start_with(mut cfg: ServerConfig) -> TestServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let mut cfg = ServerConfig::new(dir);
-        cfg.rate_limits = limits;
         cfg.revocation_poll = Duration::from_millis(100);
         let server = rt.block_on(async {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
