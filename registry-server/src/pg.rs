@@ -459,8 +459,9 @@ where
     handle.spawn(async move {
         let _ = tx.send(fut.await);
     });
-    rx.recv()
-        .map_err(|_| StoreError::Unavailable("the database task stopped (store shutting down)".into()))?
+    rx.recv().map_err(|_| {
+        StoreError::Unavailable("the database task stopped (store shutting down)".into())
+    })?
 }
 
 async fn insert_signing_key(

@@ -7,6 +7,7 @@
 //! Then PostgreSQL-only behaviour: migrations, notifications, commit
 //! settings, one first key for replicas starting together.
 
+extern crate aiid_registry_server as registry_server;
 #[path = "support/pg_cluster.rs"]
 mod pg_cluster;
 

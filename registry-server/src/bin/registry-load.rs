@@ -17,6 +17,7 @@
 //! targets are accepted; at most 256 connections and 120 s.
 #![forbid(unsafe_code)]
 
+extern crate aiid_registry_server as registry_server;
 use registry_client::{ClientConfig, IssueRequest, RegistryClient};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //! loses none of them; A restarts; a key rotation and an API-key revocation
 //! by the administrator take effect on both within 1 s.
 
-#[path = "../registry-server/tests/support/pg_cluster.rs"]
+#[path = "../../registry-server/tests/support/pg_cluster.rs"]
 mod pg_cluster;
 
 use passport::{Policy, Verifier};
