@@ -487,6 +487,67 @@ mod postgres_only {
     }
 
     #[test]
+    fn notifications_resume_after_the_listen_connection_is_killed() {
+        let Some(url) = url() else { return };
+        let a = PgStore::connect(&url).unwrap();
+        let b = PgStore::connect(&url).unwrap();
+        let mut rx = b.change_notifications().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let wait_change = |rx: &mut tokio::sync::watch::Receiver<u64>, limit: Duration| {
+            rt.block_on(async {
+                tokio::time::timeout(limit, rx.changed())
+                    .await
+                    .expect("no change notification in time")
+                    .unwrap();
+            })
+        };
+        rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), async {
+                while *rx.borrow_and_update() == 0 {
+                    rx.changed().await.unwrap();
+                }
+            })
+            .await
+            .unwrap();
+        });
+        // The server side ends every LISTEN session on this database (both
+        // stores' listeners): each reconnects and reports a change, since
+        // notifications may have been missed meanwhile.
+        let killed = pg_cluster::psql(
+            &url,
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+        );
+        assert_eq!(killed, "2");
+        wait_change(&mut rx, Duration::from_secs(5));
+        // Wait until b listens again, then a's next revocation reaches b.
+        let t0 = Instant::now();
+        loop {
+            let n = pg_cluster::psql(
+                &url,
+                "SELECT count(*) FROM pg_stat_activity
+                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            );
+            if n == "2" {
+                break;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "listeners did not come back"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        rx.borrow_and_update();
+        a.revoke(RevocationKind::Passport, "p_after", "r", 1)
+            .unwrap();
+        wait_change(&mut rx, Duration::from_secs(1));
+        assert_eq!(b.revocation_seq().unwrap(), 1);
+    }
+
+    #[test]
     fn commits_are_synchronous_even_when_the_server_default_is_off() {
         let Some(url) = url() else { return };
         let off = format!("{url}?options=-c%20synchronous_commit%3Doff");
