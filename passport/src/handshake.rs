@@ -9,7 +9,7 @@
 //!   TrustContext{peer: B}                         TrustContext{peer: A}
 //! ```
 
-use crate::error::PassportError;
+use crate::error::{ErrorCode, PassportError};
 use crate::strict::{parse_value, JsonError};
 use crate::types::{IdentityId, Tier};
 use crate::verify::{VerifiedPassport, Verifier};
@@ -47,7 +47,7 @@ impl HandshakeMessage {
     pub fn from_json(text: &str) -> Result<HandshakeMessage, HandshakeError> {
         let v = parse_value(text.as_bytes()).map_err(|e| match e {
             JsonError::Duplicate(n) => HandshakeError::Malformed(format!("duplicate member {n:?}")),
-            other => HandshakeError::Malformed(format!("{other:?}")),
+            other => HandshakeError::Malformed(other.to_string()),
         })?;
         serde_json::from_value(v).map_err(|e| HandshakeError::Malformed(e.to_string()))
     }
@@ -88,15 +88,15 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// Stable machine-readable code (a passport error keeps its own code).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            HandshakeError::Malformed(_) => "malformed_message",
-            HandshakeError::UnexpectedMessage(_) => "unexpected_message",
+            HandshakeError::Malformed(_) => ErrorCode::MalformedMessage,
+            HandshakeError::UnexpectedMessage(_) => ErrorCode::UnexpectedMessage,
             HandshakeError::Passport(e) => e.code(),
-            HandshakeError::PeerMismatch { .. } => "peer_mismatch",
-            HandshakeError::Reflection(_) => "reflection",
-            HandshakeError::NoRevocationSource => "no_revocation_source",
+            HandshakeError::PeerMismatch { .. } => ErrorCode::PeerMismatch,
+            HandshakeError::Reflection(_) => ErrorCode::Reflection,
+            HandshakeError::NoRevocationSource => ErrorCode::NoRevocationSource,
         }
     }
 }
@@ -105,7 +105,10 @@ impl HandshakeError {
 ///
 /// The verifier's policy sets the minimum tier (e.g. `business_verified`
 /// for finance) and must have a revocation source.
+///
+/// Build it with [`Party::new`].
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Party<'a> {
     /// Our identity.
     pub id: &'a IdentityId,
@@ -115,8 +118,20 @@ pub struct Party<'a> {
     pub verifier: &'a Verifier,
 }
 
+impl<'a> Party<'a> {
+    /// Our identity, our passport, and the verifier we apply to the peer.
+    pub fn new(id: &'a IdentityId, passport: &'a str, verifier: &'a Verifier) -> Party<'a> {
+        Party {
+            id,
+            passport,
+            verifier,
+        }
+    }
+}
+
 /// The result of a successful handshake: the peer's verified passport.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrustContext {
     /// The peer's verified passport.
     pub peer: VerifiedPassport,

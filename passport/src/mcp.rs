@@ -3,6 +3,7 @@
 //! caller fetches the document from the server and the record from a
 //! registry it already trusts.
 
+use crate::error::ErrorCode;
 use crate::strict::{parse_value, JsonError};
 use crate::types::{IdentityId, Surface, Tier};
 use base64::engine::general_purpose::STANDARD;
@@ -53,15 +54,15 @@ pub enum McpError {
 
 impl McpError {
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            McpError::Malformed { .. } => "malformed",
-            McpError::UnsupportedVersion(_) => "unsupported_version",
-            McpError::UntrustedRegistry(_) => "untrusted_registry",
-            McpError::IdentityMismatch { .. } => "identity_mismatch",
-            McpError::Inactive(_) => "inactive",
-            McpError::SurfaceNotBound(_) => "surface_not_bound",
-            McpError::TierTooLow { .. } => "tier_too_low",
+            McpError::Malformed { .. } => ErrorCode::Malformed,
+            McpError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            McpError::UntrustedRegistry(_) => ErrorCode::UntrustedRegistry,
+            McpError::IdentityMismatch { .. } => ErrorCode::IdentityMismatch,
+            McpError::Inactive(_) => ErrorCode::Inactive,
+            McpError::SurfaceNotBound(_) => ErrorCode::SurfaceNotBound,
+            McpError::TierTooLow { .. } => ErrorCode::TierTooLow,
         }
     }
 }
@@ -78,7 +79,7 @@ fn object(text: &str, what: &'static str) -> Result<Map<String, Value>, McpError
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(malformed(what, "not a JSON object")),
         Err(JsonError::Duplicate(n)) => Err(malformed(what, format!("duplicate member {n:?}"))),
-        Err(e) => Err(malformed(what, format!("{e:?}"))),
+        Err(e) => Err(malformed(what, e.to_string())),
     }
 }
 
@@ -278,8 +279,9 @@ impl RegistryRecord {
     }
 }
 
-/// What an MCP client accepts.
+/// What an MCP client accepts. Build it with [`McpPolicy::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct McpPolicy {
     /// Registry base URLs the client trusts (exact comparison, one trailing
     /// `/` ignored). A document naming any other registry is rejected: the
@@ -290,8 +292,23 @@ pub struct McpPolicy {
     pub min_tier: Tier,
 }
 
+impl McpPolicy {
+    /// A policy trusting `trusted_registries` and requiring at least `min_tier`.
+    pub fn new<I, S>(trusted_registries: I, min_tier: Tier) -> McpPolicy
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        McpPolicy {
+            trusted_registries: trusted_registries.into_iter().map(Into::into).collect(),
+            min_tier,
+        }
+    }
+}
+
 /// A server whose identity passed the binding rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrustedServer {
     /// The identity.
     pub identity: IdentityId,

@@ -69,7 +69,7 @@ impl RevocationList {
     pub fn from_json(text: &str) -> Result<RevocationList, String> {
         let v = parse_value(text.as_bytes()).map_err(|e| match e {
             JsonError::Duplicate(n) => format!("duplicate member {n:?}"),
-            other => format!("{other:?}"),
+            other => other.to_string(),
         })?;
         RevocationList::from_json_value(&v)
     }
