@@ -461,7 +461,7 @@ fn size_cap_is_checked_before_decoding() {
 
 #[test]
 fn every_missing_required_claim_is_named() {
-    for name in passport::types::REQUIRED_CLAIMS {
+    for name in passport::REQUIRED_CLAIMS {
         let t = sign_raw(
             &header(),
             &claims_with(|m| {
@@ -644,7 +644,7 @@ fn at(now: i64, f: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>))
     let t = sign_raw(&header(), &claims_with(f), &issuer_key());
     match verifier_at(now).verify(&t) {
         Ok(_) => "valid",
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }
 
@@ -704,7 +704,7 @@ fn revocation_fails_closed() {
         .verify(&t)
     {
         Ok(_) => "valid",
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     };
     assert_eq!(run(base.clone()), "valid");
     let mut l = base.clone();
