@@ -625,6 +625,9 @@ mod tests {
             Err(UnknownErrorCode("Expired".into()))
         );
         // The verification codes lead ALL, in check order.
-        assert_eq!(&ErrorCode::ALL[..PassportError::CODES.len()], PassportError::CODES);
+        assert_eq!(
+            &ErrorCode::ALL[..PassportError::CODES.len()],
+            PassportError::CODES
+        );
     }
 }

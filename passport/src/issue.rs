@@ -3,10 +3,10 @@
 
 use crate::error::{Cause, IssueError, KeyError};
 use crate::keys::Jwk;
-use ed25519_dalek::SigningKey;
 use crate::strict::b64url_encode;
 use crate::types::{Claims, KeyId, Url};
 use ed25519_dalek::Signer as _;
+use ed25519_dalek::SigningKey;
 
 /// An issuer authority: an Ed25519 signing key, its `kid` and the `iss` URL.
 ///
@@ -89,7 +89,8 @@ impl Issuer {
         if claims.nbf.is_some_and(|n| n >= claims.exp) {
             return Err(IssueError::InvalidWindow("nbf must be before exp"));
         }
-        let payload = serde_json::to_vec(claims).map_err(|e| IssueError::Encoding(Cause::new(e)))?;
+        let payload =
+            serde_json::to_vec(claims).map_err(|e| IssueError::Encoding(Cause::new(e)))?;
         let mut token = self.header_b64.clone();
         token.push_str(&b64url_encode(&payload));
         let signature = self.key.sign(token.as_bytes());

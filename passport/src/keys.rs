@@ -127,7 +127,9 @@ impl<'a> Der<'a> {
             if n == 0 || n > 2 || rest.len() < n {
                 return Err(pem_err(format!("{what}: unsupported DER length")));
             }
-            let len = rest[..n].iter().fold(0usize, |a, &b| (a << 8) | usize::from(b));
+            let len = rest[..n]
+                .iter()
+                .fold(0usize, |a, &b| (a << 8) | usize::from(b));
             rest = &rest[n..];
             // DER: the shortest form, no leading zero byte.
             if len < 0x80 || (n == 2 && len < 0x100) {
@@ -176,7 +178,9 @@ fn signing_key_from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {
         ));
     }
     if !alg.is_empty() {
-        return Err(pem_err("Ed25519 algorithm parameters must be absent (RFC 8410)"));
+        return Err(pem_err(
+            "Ed25519 algorithm parameters must be absent (RFC 8410)",
+        ));
     }
     let mut inner = Der {
         bytes: seq.take(0x04, "privateKey")?,
@@ -185,9 +189,12 @@ fn signing_key_from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {
     if !inner.is_empty() {
         return Err(pem_err("bytes after the CurvePrivateKey"));
     }
-    let seed: &[u8; 32] = seed
-        .try_into()
-        .map_err(|_| pem_err(format!("an Ed25519 private key is 32 bytes, got {}", seed.len())))?;
+    let seed: &[u8; 32] = seed.try_into().map_err(|_| {
+        pem_err(format!(
+            "an Ed25519 private key is 32 bytes, got {}",
+            seed.len()
+        ))
+    })?;
     if seq.peek_tag() == Some(0xa0) {
         seq.take(0xa0, "attributes")?; // [0] Attributes: ignored
     }
@@ -208,7 +215,9 @@ fn signing_key_from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {
         return Err(pem_err("unexpected fields after privateKey"));
     }
     if public.is_some() && version == 1 {
-        return Err(pem_err("a PKCS#8 v1 key must not carry a public key (RFC 5958)"));
+        return Err(pem_err(
+            "a PKCS#8 v1 key must not carry a public key (RFC 5958)",
+        ));
     }
     let key = SigningKey::from_bytes(seed);
     if let Some(public) = public {

@@ -45,8 +45,8 @@ pub use mcp::{
 pub use revocation::{RevocationList, RevocationQuery, RevocationSource};
 pub use strict::{b64url_decode, b64url_encode, parse_object, parse_value, JsonError};
 pub use types::{
-    Audience, Capability, Claims, ClaimsBuilder, IdentityId, KeyId, NumericDate, Operator,
-    Surface, Tier, Url, MAX_NUMERIC_DATE, REQUIRED_CLAIMS,
+    Audience, Capability, Claims, ClaimsBuilder, IdentityId, KeyId, NumericDate, Operator, Surface,
+    Tier, Url, MAX_NUMERIC_DATE, REQUIRED_CLAIMS,
 };
 pub use verify::{
     inspect_untrusted, verify_jws, verify_signature_strict, Clock, FixedClock, Header, KeySource,

@@ -616,6 +616,7 @@ impl ClaimsBuilder {
         self
     }
     /// Sets `sub`.
+    #[allow(clippy::should_implement_trait)] // named after the JWT claim
     pub fn sub(mut self, sub: IdentityId) -> Self {
         self.sub = Some(sub);
         self

@@ -2,11 +2,11 @@
 
 use crate::error::{Part, PassportError};
 use crate::keys::Jwks;
-use ed25519_dalek::VerifyingKey;
 use crate::revocation::{RevocationQuery, RevocationSource};
 use crate::strict::{b64url_decode, parse_fields, parse_object, JsonError};
 use crate::types::{Claims, KeyId, Tier, CLAIM_FIELDS};
 use ed25519_dalek::Signature;
+use ed25519_dalek::VerifyingKey;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -119,9 +119,7 @@ fn check_header(bytes: &[u8], need_kid: bool) -> Result<Header, PassportError> {
     let [alg, crit, jku, jwk, x5u, x5c, typ, kid] = fields;
     let alg = match alg {
         Some(Value::String(a)) => a,
-        Some(_) => {
-            return Err(PassportError::malformed_header("alg must be a string"))
-        }
+        Some(_) => return Err(PassportError::malformed_header("alg must be a string")),
         None => return Err(PassportError::malformed_header("alg is required")),
     };
     if alg != "EdDSA" {
@@ -143,9 +141,7 @@ fn check_header(bytes: &[u8], need_kid: bool) -> Result<Header, PassportError> {
             }
             Some(t)
         }
-        Some(_) => {
-            return Err(PassportError::malformed_header("typ must be a string"))
-        }
+        Some(_) => return Err(PassportError::malformed_header("typ must be a string")),
     };
     let kid = match kid {
         None if need_kid => return Err(PassportError::MissingKid),
@@ -154,9 +150,7 @@ fn check_header(bytes: &[u8], need_kid: bool) -> Result<Header, PassportError> {
             KeyId::new(k)
                 .map_err(|e| PassportError::malformed_header(format!("kid: {}", e.reason)))?,
         ),
-        Some(_) => {
-            return Err(PassportError::malformed_header("kid must be a string"))
-        }
+        Some(_) => return Err(PassportError::malformed_header("kid must be a string")),
     };
     Ok(Header { alg, typ, kid })
 }

@@ -3,12 +3,12 @@
 mod common;
 
 use common::*;
+use passport::{check_binding, McpPolicy, RegistryRecord, WellKnownIdentity};
+use passport::{FixedClock, IdentityId, RevocationList, Tier, Verifier};
 use passport::{
     HandshakeError, HandshakeMessage, HandshakeRequest, HandshakeResponse, Initiator, Party,
     Responder,
 };
-use passport::{check_binding, McpPolicy, RegistryRecord, WellKnownIdentity};
-use passport::{FixedClock, IdentityId, RevocationList, Tier, Verifier};
 use serde_json::json;
 
 const A: &str = "aii_AGENTA";
@@ -76,10 +76,9 @@ fn mutual_handshake_succeeds() {
     let vb = verifier_with(empty_list(), Tier::Issued);
 
     let a = Initiator::new(Party::new(&ida, &pa, &va))
-    .unwrap()
-    .expect_peer(idb.clone());
-    let b = Responder::new(Party::new(&idb, &pb, &vb))
-    .unwrap();
+        .unwrap()
+        .expect_peer(idb.clone());
+    let b = Responder::new(Party::new(&idb, &pb, &vb)).unwrap();
 
     let (a, m1) = a.start();
     // Over the wire as JSON.
@@ -104,16 +103,15 @@ fn handshake_failures() {
     // No revocation source: refused.
     let bare = Verifier::new(policy(), jwks()).with_clock(FixedClock(NOW));
     assert_eq!(
-        Initiator::new(Party::new(&ida, &pa, &bare))
-        .unwrap_err(),
+        Initiator::new(Party::new(&ida, &pa, &bare)).unwrap_err(),
         HandshakeError::NoRevocationSource
     );
 
     // Tier requirement: A demands business_verified, B has identity_verified.
     let strict = verifier_with(empty_list(), Tier::BusinessVerified);
     let (a, _) = Initiator::new(Party::new(&ida, &pa, &strict))
-    .unwrap()
-    .start();
+        .unwrap()
+        .start();
     let m2 = HandshakeMessage::Response(HandshakeResponse {
         passport: pb.clone(),
     });
@@ -123,15 +121,11 @@ fn handshake_failures() {
     let mut list = empty_list();
     list.identities.push(idb.clone());
     let rv = verifier_with(list, Tier::Issued);
-    let (a, _) = Initiator::new(Party::new(&ida, &pa, &rv))
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &rv)).unwrap().start();
     assert_eq!(a.receive(&m2).unwrap_err().code(), "revoked");
 
     // Reflection: B echoes A's own passport.
-    let (a, _) = Initiator::new(Party::new(&ida, &pa, &v))
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &v)).unwrap().start();
     let echo = HandshakeMessage::Response(HandshakeResponse {
         passport: pa.clone(),
     });
@@ -139,22 +133,19 @@ fn handshake_failures() {
 
     // A announces itself as A but presents C's passport.
     let pc = passport_for("aii_AGENTC", "issued");
-    let b = Responder::new(Party::new(&idb, &pb, &v))
-    .unwrap();
+    let b = Responder::new(Party::new(&idb, &pb, &v)).unwrap();
     let req = HandshakeMessage::Request(HandshakeRequest { from: ida.clone() });
     let (b, _) = b.receive_request(&req).unwrap();
     let bad = HandshakeMessage::Response(HandshakeResponse { passport: pc });
     assert_eq!(b.receive(&bad).unwrap_err().code(), "peer_mismatch");
 
     // Wrong message kind; a request claiming B's own identity.
-    let b = Responder::new(Party::new(&idb, &pb, &v))
-    .unwrap();
+    let b = Responder::new(Party::new(&idb, &pb, &v)).unwrap();
     assert_eq!(
         b.receive_request(&m2).unwrap_err().code(),
         "unexpected_message"
     );
-    let b = Responder::new(Party::new(&idb, &pb, &v))
-    .unwrap();
+    let b = Responder::new(Party::new(&idb, &pb, &v)).unwrap();
     let self_req = HandshakeMessage::Request(HandshakeRequest { from: idb.clone() });
     assert_eq!(
         b.receive_request(&self_req).unwrap_err().code(),
@@ -171,9 +162,7 @@ fn handshake_failures() {
         }),
         &issuer_key(),
     );
-    let (a, _) = Initiator::new(Party::new(&ida, &pa, &v))
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &v)).unwrap().start();
     let m = HandshakeMessage::Response(HandshakeResponse { passport: expired });
     assert_eq!(a.receive(&m).unwrap_err().code(), "expired");
 }

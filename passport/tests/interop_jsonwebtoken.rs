@@ -38,9 +38,7 @@ fn golden_claims() -> (Claims, Claims) {
         .surface("telegram:@acme_bot".parse().unwrap())
         .capability("customer-support".parse().unwrap())
         .key_id(KeyId::new("k_2024").unwrap())
-        .registry_url(
-            Url::new("https://aiidentity.org/whois/aii_HMB77VQ527B5Z062CNE31D").unwrap(),
-        )
+        .registry_url(Url::new("https://aiidentity.org/whois/aii_HMB77VQ527B5Z062CNE31D").unwrap())
         .build()
         .unwrap();
     let mut second = first.clone();
@@ -49,10 +47,7 @@ fn golden_claims() -> (Claims, Claims) {
     second.aud = Audience::Many(vec!["a".into(), "verifier".into()]);
     second.operator = Operator::Anonymous;
     second.surfaces = vec![];
-    second.capabilities = vec![
-        "caf\u{e9} \u{1F600}".parse().unwrap(),
-        "x".parse().unwrap(),
-    ];
+    second.capabilities = vec!["caf\u{e9} \u{1F600}".parse().unwrap(), "x".parse().unwrap()];
     (first, second)
 }
 
@@ -167,7 +162,10 @@ fn jsonwebtoken_eddsa_tokens_verify_under_our_strict_policy() {
     assert_eq!(code(&t), "missing_kid");
     let mut other = claims.clone();
     other["aud"] = json!("someone-else");
-    assert_eq!(code(&jsonwebtoken_sign([7; 32], KID, &other)), "wrong_audience");
+    assert_eq!(
+        code(&jsonwebtoken_sign([7; 32], KID, &other)),
+        "wrong_audience"
+    );
     assert_eq!(
         verifier_at(NOW + 3600 + 60)
             .verify(&jsonwebtoken_sign([7; 32], KID, &claims))
@@ -176,7 +174,10 @@ fn jsonwebtoken_eddsa_tokens_verify_under_our_strict_policy() {
         "expired"
     );
     // Another key under our kid: bad signature.
-    assert_eq!(code(&jsonwebtoken_sign([8; 32], KID, &claims)), "bad_signature");
+    assert_eq!(
+        code(&jsonwebtoken_sign([8; 32], KID, &claims)),
+        "bad_signature"
+    );
     // Its other algorithms are refused whatever the key.
     let mut h = Header::new(Algorithm::HS256);
     h.kid = Some(KID.into());

@@ -40,10 +40,8 @@ impl Drop for Fixture {
 }
 
 fn fixture(name: &str) -> Fixture {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "passport-interop-{name}-{}",
-        std::process::id()
-    ));
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("passport-interop-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let key = generate_signing_key().unwrap();
@@ -141,7 +139,11 @@ fn openssl_reads_keygen_keys_and_we_read_openssl_keys() {
 
     // openssl re-serializes the key exactly as we wrote it.
     let o = run("openssl", &["pkey", "-in", pem_path], &[]).unwrap();
-    assert_eq!(ok(&o, "openssl pkey"), f.pem, "openssl rewrites our PEM differently");
+    assert_eq!(
+        ok(&o, "openssl pkey"),
+        f.pem,
+        "openssl rewrites our PEM differently"
+    );
 
     // And the other way: a key from `openssl genpkey` is read, and written
     // back byte for byte.
@@ -182,7 +184,11 @@ fn python_cryptography_reads_keygen_keys_and_signs_tokens_we_verify() {
     }
     let out: Value = serde_json::from_str(&ok(&o, "crypto_probe.py")).unwrap();
     assert_eq!(out["x"], f.x.as_str(), "public key derived by cryptography");
-    assert_eq!(out["pem"], f.pem.as_str(), "cryptography rewrites our PEM differently");
+    assert_eq!(
+        out["pem"],
+        f.pem.as_str(),
+        "cryptography rewrites our PEM differently"
+    );
     let token = out["token"].as_str().unwrap();
     let v = verifier(&f.jwks).verify(token).unwrap();
     assert_eq!(v.claims.sub.as_str(), "aii_PYTHON1");

@@ -71,7 +71,10 @@ fn reads_v1_and_v2_with_and_without_attributes() {
         .contains("MC4CAQAwBQYDK2VwBCIEIAcHBwc"));
     // CRLF, surrounding text and indentation are tolerated.
     let crlf = format!("issuer key\r\n{}\r\n", RFC8410_V1.replace('\n', "\r\n  "));
-    assert_eq!(signing_key_from_pem(&crlf).unwrap().to_bytes(), v1.to_bytes());
+    assert_eq!(
+        signing_key_from_pem(&crlf).unwrap().to_bytes(),
+        v1.to_bytes()
+    );
 }
 
 #[test]
@@ -82,7 +85,9 @@ fn agrees_with_ed25519_dalek_pkcs8() {
         // dalek writes v2 (public key attached): we read it.
         let v2 = key.to_pkcs8_der().unwrap();
         assert_eq!(
-            signing_key_from_pem(&pem(v2.as_bytes())).unwrap().to_bytes(),
+            signing_key_from_pem(&pem(v2.as_bytes()))
+                .unwrap()
+                .to_bytes(),
             seed
         );
         // We write v1: dalek reads it.
