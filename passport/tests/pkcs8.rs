@@ -176,3 +176,31 @@ fn refuses_what_is_not_an_ed25519_pkcs8_key() {
     .unwrap_err();
     assert!(e.to_string().contains("encrypted"), "{e}");
 }
+
+#[test]
+fn every_truncation_and_bit_flip_is_an_error_or_the_same_shape() {
+    for text in [RFC8410_V1, RFC8410_V2, OLD_KEYGEN_V2] {
+        let d = der(text);
+        let want = signing_key_from_pem(text).unwrap().to_bytes();
+        for n in 0..d.len() {
+            assert!(signing_key_from_pem(&pem(&d[..n])).is_err(), "prefix {n}");
+        }
+        for i in 0..d.len() {
+            for bit in 0..8 {
+                let mut m = d.clone();
+                m[i] ^= 1 << bit;
+                // No panic. A flip outside the seed never yields another
+                // key; a flip inside it yields that other seed in a v1 key
+                // and a public key mismatch in a v2 key.
+                if let Ok(k) = signing_key_from_pem(&pem(&m)) {
+                    if k.to_bytes() != want {
+                        let diff: Vec<usize> =
+                            (0..32).filter(|&j| k.to_bytes()[j] != want[j]).collect();
+                        assert_eq!(diff.len(), 1, "byte {i} bit {bit}");
+                        assert_eq!(d[4], 0, "a v2 key with a changed seed was accepted");
+                    }
+                }
+            }
+        }
+    }
+}
