@@ -158,6 +158,7 @@ pub fn is_rfc3339(s: &str) -> bool {
 
 /// A `/.well-known/ai-identity.json` document (version 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WellKnownIdentity {
     /// The identity the server claims.
     pub identity_id: IdentityId,
@@ -218,6 +219,7 @@ impl WellKnownIdentity {
 
 /// One surface of a registry record.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordSurface {
     /// The surface.
     pub surface: Surface,
@@ -228,6 +230,7 @@ pub struct RecordSurface {
 /// The part of a registry record the binding rule needs:
 /// `{"identity":"aii_…","tier":"…","status":"active","surfaces":[{"surface":"mcp:host","verified":true}]}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RegistryRecord {
     /// The identity.
     pub identity: IdentityId,

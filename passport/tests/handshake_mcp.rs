@@ -32,10 +32,7 @@ fn verifier_with(list: RevocationList, min: Tier) -> Verifier {
 }
 
 fn empty_list() -> RevocationList {
-    RevocationList {
-        generated_at: NOW,
-        ..RevocationList::default()
-    }
+    RevocationList::new(NOW)
 }
 
 #[test]

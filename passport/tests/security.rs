@@ -694,10 +694,7 @@ fn revocation_fails_closed() {
         }),
         &issuer_key(),
     );
-    let base = RevocationList {
-        generated_at: NOW - 30,
-        ..RevocationList::default()
-    };
+    let base = RevocationList::new(NOW - 30);
     let run = |list: RevocationList| match Verifier::new(policy(), jwks())
         .with_clock(FixedClock(NOW))
         .with_revocation(list)
