@@ -125,6 +125,32 @@ fn openssl_reads_keygen_keys_and_we_read_openssl_keys() {
     };
     eprintln!("openssl: {}", ok(&o, "openssl version").trim());
 
+    // A key from `openssl genpkey` is read, and written back byte for byte.
+    // (An openssl without Ed25519, e.g. an old LibreSSL, is skipped here.)
+    let theirs = f.dir.join("openssl.pem");
+    let o = run(
+        "openssl",
+        &[
+            "genpkey",
+            "-algorithm",
+            "ed25519",
+            "-out",
+            theirs.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .unwrap();
+    if !o.status.success() {
+        eprintln!(
+            "SKIP: this openssl cannot generate Ed25519 keys: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+        return;
+    }
+    let text = std::fs::read_to_string(&theirs).unwrap();
+    let key = signing_key_from_pem(&text).unwrap();
+    assert_eq!(signing_key_to_pem(&key).unwrap(), text);
+
     // The public key openssl derives from our private key is the JWKS x.
     let o = run(
         "openssl",
@@ -144,26 +170,6 @@ fn openssl_reads_keygen_keys_and_we_read_openssl_keys() {
         f.pem,
         "openssl rewrites our PEM differently"
     );
-
-    // And the other way: a key from `openssl genpkey` is read, and written
-    // back byte for byte.
-    let theirs = f.dir.join("openssl.pem");
-    let o = run(
-        "openssl",
-        &[
-            "genpkey",
-            "-algorithm",
-            "ed25519",
-            "-out",
-            theirs.to_str().unwrap(),
-        ],
-        &[],
-    )
-    .unwrap();
-    ok(&o, "openssl genpkey");
-    let text = std::fs::read_to_string(&theirs).unwrap();
-    let key = signing_key_from_pem(&text).unwrap();
-    assert_eq!(signing_key_to_pem(&key).unwrap(), text);
 }
 
 #[test]
@@ -241,7 +247,7 @@ fn npm_jose_reads_keys_verifies_our_tokens_and_signs_tokens_we_verify() {
     };
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/interop/jose_probe.mjs");
     let now = NOW.to_string();
-    let o = run(
+    let Some(o) = run(
         "node",
         &[
             script,
@@ -254,8 +260,9 @@ fn npm_jose_reads_keys_verifies_our_tokens_and_signs_tokens_we_verify() {
             KID,
         ],
         &[("JOSE_DIR", &jose)],
-    )
-    .unwrap();
+    ) else {
+        return;
+    };
     let out: Value = serde_json::from_str(&ok(&o, "jose_probe.mjs")).unwrap();
     // importPKCS8 read our key, and exportPKCS8 writes the same PKCS#8 v1.
     assert_eq!(
