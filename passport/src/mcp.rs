@@ -3,7 +3,7 @@
 //! caller fetches the document from the server and the record from a
 //! registry it already trusts.
 
-use crate::error::ErrorCode;
+use crate::error::{Cause, ErrorCode};
 use crate::strict::{parse_value, JsonError};
 use crate::types::{IdentityId, Surface, Tier};
 use base64::engine::general_purpose::STANDARD;
@@ -21,6 +21,9 @@ pub enum McpError {
         what: &'static str,
         /// What is wrong.
         reason: String,
+        /// The lower-level error (JSON syntax, a value rule), when there is one.
+        #[source]
+        source: Option<Cause>,
     },
     /// `version` is not `"1"`.
     #[error("unsupported version {0:?}")]
@@ -71,6 +74,16 @@ fn malformed(what: &'static str, reason: impl Into<String>) -> McpError {
     McpError::Malformed {
         what,
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// `malformed`, keeping `e` as the source.
+fn malformed_by(what: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> McpError {
+    McpError::Malformed {
+        what,
+        reason: e.to_string(),
+        source: Some(Cause::new(e)),
     }
 }
 
@@ -79,7 +92,12 @@ fn object(text: &str, what: &'static str) -> Result<Map<String, Value>, McpError
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(malformed(what, "not a JSON object")),
         Err(JsonError::Duplicate(n)) => Err(malformed(what, format!("duplicate member {n:?}"))),
-        Err(e) => Err(malformed(what, e.to_string())),
+        Err(JsonError::Syntax(e)) => Err(McpError::Malformed {
+            what,
+            reason: format!("not JSON: {e}"),
+            source: Some(e),
+        }),
+        Err(JsonError::NotObject) => Err(malformed(what, "not a JSON object")),
     }
 }
 
@@ -184,10 +202,10 @@ impl WellKnownIdentity {
         if version != "1" {
             return Err(McpError::UnsupportedVersion(version.to_owned()));
         }
-        let identity_id = IdentityId::new(req_str(&m, "identity_id", W)?)
-            .map_err(|e| malformed(W, e.to_string()))?;
+        let identity_id =
+            IdentityId::new(req_str(&m, "identity_id", W)?).map_err(|e| malformed_by(W, e))?;
         let registry = req_str(&m, "registry", W)?;
-        crate::types::Url::new(registry).map_err(|e| malformed(W, e.to_string()))?;
+        crate::types::Url::new(registry).map_err(|e| malformed_by(W, e))?;
         let issued_at = req_str(&m, "issued_at", W)?;
         if !is_rfc3339(issued_at) {
             return Err(malformed(W, "issued_at must be an RFC 3339 date-time"));
@@ -247,8 +265,8 @@ impl RegistryRecord {
     pub fn from_json(text: &str) -> Result<RegistryRecord, McpError> {
         const R: &str = "record";
         let m = object(text, R)?;
-        let identity = IdentityId::new(req_str(&m, "identity", R)?)
-            .map_err(|e| malformed(R, e.to_string()))?;
+        let identity =
+            IdentityId::new(req_str(&m, "identity", R)?).map_err(|e| malformed_by(R, e))?;
         let tier_s = req_str(&m, "tier", R)?;
         let tier = tier_s
             .parse()
@@ -267,7 +285,7 @@ impl RegistryRecord {
                         ),
                         _ => return Err(malformed(R, "surfaces hold strings or objects")),
                     };
-                    let surface = Surface::new(s).map_err(|e| malformed(R, e.to_string()))?;
+                    let surface = Surface::new(s).map_err(|e| malformed_by(R, e))?;
                     surfaces.push(RecordSurface { surface, verified });
                 }
             }

@@ -111,3 +111,29 @@ fn handshake_errors_keep_the_passport_error_as_source() {
     assert_eq!(inner.code(), "bad_signature");
     assert!(matches!(e, HandshakeError::Passport(_)));
 }
+
+#[test]
+fn malformed_documents_and_messages_keep_their_cause() {
+    let e = passport::WellKnownIdentity::from_json("{\"version\":").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::Malformed);
+    assert!(e.source().is_some(), "{e}");
+    let e = passport::WellKnownIdentity::from_json(
+        r#"{"version":"1","identity_id":"bob","registry":"https://aiidentity.org","issued_at":"2026-04-12T10:30:00Z"}"#,
+    )
+    .unwrap_err();
+    let v = e
+        .source()
+        .and_then(|s| s.downcast_ref::<Cause>())
+        .and_then(|c| c.get().downcast_ref::<InvalidValue>())
+        .expect("the identity id rule");
+    assert_eq!(v.what, "identity id");
+    let e = passport::RegistryRecord::from_json(r#"{"identity":"aii_x"}"#).unwrap_err();
+    assert!(e.source().is_none(), "a missing member has no cause: {e}");
+
+    let e = HandshakeMessage::from_json("{").unwrap_err();
+    assert_eq!(e.code(), ErrorCode::MalformedMessage);
+    assert!(e.source().is_some());
+    let e = HandshakeMessage::from_json(r#"{"aii.handshake.nope":{}}"#).unwrap_err();
+    assert_eq!(e.code(), "malformed_message");
+    assert!(e.source().is_some(), "serde's shape error: {e}");
+}
