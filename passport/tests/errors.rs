@@ -1,6 +1,7 @@
 //! Error codes and error sources: every code is a stable string of the spec,
 //! and the lower-level cause of an error stays reachable through `source()`.
 
+extern crate aiid_passport as passport;
 mod common;
 
 use common::*;

@@ -8,6 +8,7 @@
 //! - tokens `jsonwebtoken` signs with EdDSA verify under our strict verifier,
 //!   and its other algorithms are refused.
 
+extern crate aiid_passport as passport;
 mod common;
 
 use common::*;

@@ -8,6 +8,7 @@
 //! [`generate_signing_key`] then [`signing_key_to_pem`] (RFC 8410 PKCS#8 v1),
 //! with the public key published in a JWKS ([`Jwks::to_json_string`]).
 
+extern crate aiid_passport as passport;
 mod common;
 
 use common::{AUD, ISS, NOW};

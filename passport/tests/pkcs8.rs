@@ -2,6 +2,7 @@
 //! -algorithm ed25519` writes) and read v1 and v2, cross-checked against
 //! `ed25519-dalek`'s own PKCS#8 codec (a dev-dependency feature only).
 
+extern crate aiid_passport as passport;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
