@@ -560,8 +560,7 @@ impl Claims {
     /// A builder: set every required claim, then [`ClaimsBuilder::build`].
     ///
     /// ```
-    /// # extern crate aiid_passport as passport;
-    /// use passport::{Audience, Claims, IdentityId, KeyId, NumericDate, Operator, Tier, Url};
+    /// use aiid_passport::{Audience, Claims, IdentityId, KeyId, NumericDate, Operator, Tier, Url};
     ///
     /// let claims = Claims::builder()
     ///     .iss(Url::new("https://aiidentity.org")?)
