@@ -11,7 +11,7 @@ CONNS="${1:-8}"
 SECS="${2:-10}"
 PASSPORTS="${3:-1}"
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q -p registry-server --bins -p aiid
+cargo build --release -q -p aiid-registry-server --bins -p aiid-cli
 BIN="$TARGET/release"
 WORK="$(mktemp -d)"
 cleanup() {

@@ -4,6 +4,7 @@
 //! bounded in time (a few seconds) and count, with short configured
 //! timeouts.
 
+extern crate aiid_registry_server as registry_server;
 mod common;
 
 use common::{fixture, raw, TestServer};

@@ -3,6 +3,7 @@
 //! revocation, and the issuer key lifecycle (rotation with a grace period,
 //! emergency revocation) on a running server.
 
+extern crate aiid_registry_server as registry_server;
 mod common;
 
 use common::{fixture, raw, TestServer};

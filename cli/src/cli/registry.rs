@@ -240,7 +240,7 @@ pub fn run(cmd: RegistryCommand) -> ExitCode {
                 }
             }
             match registry_server::serve_blocking(listen, cfg, |url, iss| {
-                println!("listening on {url} issuer {iss}");
+                outln!("listening on {url} issuer {iss}");
                 let _ = std::io::stdout().flush();
             }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -265,7 +265,7 @@ fn client(registry: &str) -> Result<BlockingClient, ClientError> {
 macro_rules! print_json {
     ($v:expr) => {
         match serde_json::to_string_pretty($v) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => eprintln!("aiid: cannot print the answer: {e}"),
         }
     };
@@ -383,7 +383,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
             capabilities,
         }) => match admin::create_identity(store, &operator, tier, &surfaces, &capabilities) {
             Ok(rec) => {
-                println!("created identity {}", rec.id);
+                outln!("created identity {}", rec.id);
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e.to_string()),
@@ -391,7 +391,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         AdminCommand::Identity(IdentityCommand::SetTier { id, tier }) => {
             match admin::set_tier(store, &id, tier) {
                 Ok(Some(rec)) => {
-                    println!("identity {} tier {}", rec.id, rec.tier);
+                    outln!("identity {} tier {}", rec.id, rec.tier);
                     ExitCode::SUCCESS
                 }
                 Ok(None) => {
@@ -404,7 +404,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         AdminCommand::ApiKey(ApiKeyCommand::Create { scopes, org }) => {
             match admin::create_api_key(store, &org, &scopes) {
                 Ok(key) => {
-                    println!(
+                    outln!(
                         "api key {} for {org} with {} (shown once, stored hashed): {key}",
                         admin::api_key_id(&registry_server::ids::hash_api_key(&key)),
                         scopes.join(",")
@@ -416,9 +416,9 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         }
         AdminCommand::ApiKey(ApiKeyCommand::List) => match admin::list_api_keys(store) {
             Ok(keys) => {
-                println!("id\torg\tscopes\tcreated\tlast_used");
+                outln!("id\torg\tscopes\tcreated\tlast_used");
                 for k in keys {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}\t{}",
                         k.id,
                         k.org,
@@ -435,7 +435,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         AdminCommand::ApiKey(ApiKeyCommand::Revoke { key_or_id }) => {
             match admin::revoke_api_key(store, &key_or_id) {
                 Ok(Some(id)) => {
-                    println!("revoked api key {id}");
+                    outln!("revoked api key {id}");
                     ExitCode::SUCCESS
                 }
                 Ok(None) => {
@@ -450,7 +450,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
             .and_then(|t| admin::revoke(store, &t, &reason).map(|o| (t, o)))
         {
             Ok((_, RevokeOutcome::Revoked(r))) => {
-                println!(
+                outln!(
                     "revoked {} at {}",
                     r.subject,
                     registry_client::rfc3339(r.revoked_at)
@@ -458,7 +458,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Ok((_, RevokeOutcome::AlreadyRevoked(r))) => {
-                println!(
+                outln!(
                     "already revoked {} at {}",
                     r.subject,
                     registry_client::rfc3339(r.revoked_at)
@@ -474,7 +474,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         AdminCommand::Key(KeyCommand::Rotate { .. }) => {
             match admin::rotate_key(store, retire_after) {
                 Ok(kid) => {
-                    println!("new issuer key {kid}");
+                    outln!("new issuer key {kid}");
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(&e.to_string()),
@@ -484,7 +484,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
             match admin::revoke_key(store, &kid, &reason) {
                 Ok(Some(r)) => {
                     let already = matches!(r.outcome, RevokeOutcome::AlreadyRevoked(_));
-                    println!(
+                    outln!(
                         "{} issuer key {kid}",
                         if already {
                             "already revoked"
@@ -493,7 +493,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
                         }
                     );
                     if let Some(new) = r.new_current {
-                        println!("new issuer key {new}");
+                        outln!("new issuer key {new}");
                     }
                     ExitCode::SUCCESS
                 }
@@ -506,10 +506,10 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         }
         AdminCommand::Key(KeyCommand::List) => match admin::list_keys(store) {
             Ok(keys) => {
-                println!("kid\tstatus\tcreated\tprivate_deleted_at\tlast_passport_expiry");
+                outln!("kid\tstatus\tcreated\tprivate_deleted_at\tlast_passport_expiry");
                 let t = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), registry_client::rfc3339);
                 for k in keys {
-                    println!(
+                    outln!(
                         "{}\t{}\t{}\t{}\t{}",
                         k.kid,
                         k.status,

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 /// Subcommands of `aiid passport`.
 #[derive(Debug, clap::Subcommand)]
 pub enum PassportCommand {
-    /// Generate an Ed25519 key: the private key as PKCS#8 PEM, the public key
+    /// Generate an Ed25519 key: the private key as PKCS#8 v1 PEM (RFC 8410, as
+    /// `openssl genpkey -algorithm ed25519` writes it), the public key
     /// added to a JWKS file (created if absent; several keys for rotation).
     Keygen {
         /// Key id for the new key.
@@ -29,7 +30,7 @@ pub enum PassportCommand {
     },
     /// Issue a passport and print the token.
     Issue {
-        /// The issuer's private key (PKCS#8 PEM).
+        /// The issuer's private key (PKCS#8 v1 or v2 PEM).
         #[arg(long, value_name = "FILE")]
         private_key: PathBuf,
         /// Key id (header kid and key_id claim).
@@ -146,21 +147,21 @@ pub fn run(cmd: PassportCommand) -> ExitCode {
                 let iat = now.unwrap_or_else(|| passport::Clock::now(&SystemClock));
                 let exp = iat.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
                 let date = |t: i64| NumericDate::new(t).map_err(|e| e.to_string());
-                let claims = Claims {
-                    iss: iss.clone(),
-                    sub,
-                    aud: Audience::One(aud),
-                    iat: date(iat)?,
-                    exp: date(exp)?,
-                    nbf: None,
-                    jti,
-                    tier,
-                    operator,
-                    surfaces,
-                    capabilities,
-                    key_id: kid.clone(),
-                    registry_url,
-                };
+                let claims = Claims::builder()
+                    .iss(iss.clone())
+                    .sub(sub)
+                    .aud(Audience::One(aud))
+                    .iat(date(iat)?)
+                    .exp(date(exp)?)
+                    .jti(jti)
+                    .tier(tier)
+                    .operator(operator)
+                    .surfaces(surfaces)
+                    .capabilities(capabilities)
+                    .key_id(kid.clone())
+                    .registry_url(registry_url)
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 issue(&private_key, kid, iss, &claims)
             })
         }
@@ -175,12 +176,9 @@ pub fn run(cmd: PassportCommand) -> ExitCode {
             json,
             token,
         } => {
-            let policy = Policy {
-                issuers,
-                audience: aud,
-                leeway_secs: leeway,
-                min_tier,
-            };
+            let policy = Policy::for_issuers(issuers, aud)
+                .with_leeway(leeway)
+                .with_min_tier(min_tier);
             return verify(&jwks, policy, revocations.as_deref(), now, json, &token);
         }
         PassportCommand::Inspect { token } => return inspect(&token),
@@ -231,7 +229,7 @@ fn issue(private_key: &Path, kid: KeyId, iss: Url, claims: &Claims) -> Result<()
         .map_err(|e| format!("{}: {e}", private_key.display()))?;
     let issuer = Issuer::new(&key, kid, iss).map_err(|e| e.to_string())?;
     let token = issuer.issue(claims).map_err(|e| e.to_string())?;
-    println!("{token}");
+    outln!("{token}");
     Ok(())
 }
 
@@ -285,15 +283,15 @@ fn verify(
         Ok(v) => {
             let claims = Value::Object(v.raw_claims());
             if json_out {
-                println!("{}", json!({ "valid": true, "claims": claims }));
+                outln!("{}", json!({ "valid": true, "claims": claims }));
             } else {
-                println!(
+                outln!(
                     "valid: {} ({}, operator {:?})",
                     v.claims.sub,
                     v.claims.tier,
                     v.claims.operator.as_str()
                 );
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&claims).unwrap_or_default()
                 );
@@ -313,9 +311,9 @@ fn print_invalid(e: &PassportError, json_out: bool) {
         if let (Some(c), Some(o)) = (e.claim(), out.as_object_mut()) {
             o.insert("claim".into(), json!(c));
         }
-        println!("{out}");
+        outln!("{out}");
     } else {
-        println!("invalid: {}: {e}", e.code());
+        outln!("invalid: {}: {e}", e.code());
     }
 }
 
@@ -339,11 +337,11 @@ fn inspect(arg: &str) -> ExitCode {
                 "payload": u.payload,
                 "signature_bytes": u.signature_len,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("cannot decode: {}: {e}", e.code());
+            outln!("cannot decode: {}: {e}", e.code());
             ExitCode::from(1)
         }
     }
@@ -358,7 +356,7 @@ fn engine() -> ExitCode {
     let req: Value = match serde_json::from_slice(&buf) {
         Ok(v) => v,
         Err(e) => {
-            println!(
+            outln!(
                 "{}",
                 json!({"valid": false, "error": "bad_request", "message": e.to_string()})
             );
@@ -366,7 +364,7 @@ fn engine() -> ExitCode {
         }
     };
     let out = passport::conformance::respond(&req);
-    println!("{out}");
+    outln!("{out}");
     match out.get("valid").and_then(Value::as_bool) {
         Some(true) => ExitCode::SUCCESS,
         _ => ExitCode::from(1),
