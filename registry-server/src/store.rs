@@ -273,6 +273,7 @@ CREATE TABLE IF NOT EXISTS passports (
     iat INTEGER NOT NULL,
     exp INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS passports_by_key ON passports (key_id, exp);
 ";
 
 /// SQLite storage: one file, WAL journal, `synchronous=FULL` (a commit is
