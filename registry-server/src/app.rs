@@ -688,7 +688,7 @@ pub(crate) fn verify_token(
         Err(e) => {
             // A revoked issuer key is no longer published, so the verifier
             // reports an unknown key: say why.
-            let revoked_kid = (e.code() == "unknown_key")
+            let revoked_kid = (e.code().as_str() == "unknown_key")
                 .then(|| passport::inspect_untrusted(token).ok())
                 .flatten()
                 .and_then(|u| {
@@ -702,10 +702,10 @@ pub(crate) fn verify_token(
                 resp.error = Some("revoked".to_owned());
                 resp.message = Some(format!("signing key {kid} is revoked"));
             } else {
-                if e.code() == "revoked" {
+                if e.code().as_str() == "revoked" {
                     resp.status = Some(IdentityStatus::Revoked);
                 }
-                resp.error = Some(e.code().to_owned());
+                resp.error = Some(e.code().as_str().to_owned());
                 resp.message = Some(e.to_string());
             }
         }
@@ -902,26 +902,26 @@ async fn issue(
     let bad = |what: &str, e: passport::InvalidValue| {
         ApiError::internal(format!("stored {what} is invalid: {e}"))
     };
-    let claims = Claims {
-        iss: issuer.iss().clone(),
-        sub: id.clone(),
-        aud: Audience::One(audience),
-        iat: NumericDate::new(iat).map_err(|e| bad("time", e))?,
-        exp: NumericDate::new(exp).map_err(|e| bad("time", e))?,
-        nbf: None,
-        jti: Some(jti.clone()),
-        tier: rec.tier,
-        operator: Operator::new(rec.operator.clone()).map_err(|e| bad("operator", e))?,
-        surfaces: rec
-            .surfaces
-            .iter()
-            .filter(|s| s.verified)
-            .map(|s| s.surface.clone())
-            .collect(),
-        capabilities: rec.capabilities.clone(),
-        key_id: issuer.kid().clone(),
-        registry_url: Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?,
-    };
+    let claims = Claims::builder()
+        .iss(issuer.iss().clone())
+        .sub(id.clone())
+        .aud(Audience::One(audience))
+        .iat(NumericDate::new(iat).map_err(|e| bad("time", e))?)
+        .exp(NumericDate::new(exp).map_err(|e| bad("time", e))?)
+        .jti(jti.clone())
+        .tier(rec.tier)
+        .operator(Operator::new(rec.operator.clone()).map_err(|e| bad("operator", e))?)
+        .surfaces(
+            rec.surfaces
+                .iter()
+                .filter(|s| s.verified)
+                .map(|s| s.surface.clone()),
+        )
+        .capabilities(rec.capabilities.clone())
+        .key_id(issuer.kid().clone())
+        .registry_url(Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?)
+        .build()
+        .map_err(|e| bad("claims", e))?;
     let token = issuer
         .issue(&claims)
         .map_err(|e| ApiError::internal(e.to_string()))?;

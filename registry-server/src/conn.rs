@@ -275,6 +275,10 @@ impl GuardedIo {
 /// A JSON replacement for an automatic hyper error answer at the start of
 /// `buf`, or `None` when `buf` is not one.
 fn rewrite_auto_error(buf: &[u8], max_header_bytes: usize) -> Option<Vec<u8>> {
+    // Cheap test first: every answer passes through here.
+    if !buf.starts_with(b"HTTP/1.") || !matches!(buf.get(9..12), Some(b"400" | b"414" | b"431")) {
+        return None;
+    }
     let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     let head = std::str::from_utf8(&buf[..head_end]).ok()?;
     let rest = head

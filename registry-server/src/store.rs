@@ -331,6 +331,7 @@ CREATE TABLE IF NOT EXISTS passports (
     iat INTEGER NOT NULL,
     exp INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS passports_by_key ON passports (key_id, exp);
 ";
 
 /// SQLite storage: one file, WAL journal, `synchronous=FULL` (a commit is
@@ -341,6 +342,7 @@ CREATE TABLE IF NOT EXISTS passports (
 #[derive(Debug)]
 pub struct SqliteStore {
     writer: Mutex<Connection>,
+    busy_timeout: Duration,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
 }
@@ -559,13 +561,30 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             writer: Mutex::new(writer),
+            busy_timeout: opts.busy_timeout,
             readers,
             next_reader: AtomicUsize::new(0),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The writer connection. Waiting for it (behind other writes of this
+    /// process) is bounded by the busy timeout too, so a held lock turns a
+    /// queue of writers into prompt [`StoreError::Busy`] answers instead of
+    /// a chain of consecutive timeouts.
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        let start = std::time::Instant::now();
+        loop {
+            match self.writer.try_lock() {
+                Ok(g) => return Ok(g),
+                Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+                Err(TryLockError::WouldBlock) => {
+                    if start.elapsed() >= self.busy_timeout {
+                        return Err(StoreError::Busy);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        }
     }
 
     /// A free read connection (or, when all are in use, waits for one).
@@ -615,7 +634,7 @@ impl Store for SqliteStore {
         new: &NewIdentity,
         now: i64,
     ) -> Result<StoredIdentity, StoreError> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let n = conn.execute(
             "INSERT OR IGNORE INTO identities (id, operator, tier, surfaces, capabilities, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
             params![
@@ -644,7 +663,7 @@ impl Store for SqliteStore {
         tier: Tier,
         now: i64,
     ) -> Result<Option<StoredIdentity>, StoreError> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         conn.execute(
             "UPDATE identities SET tier = ?2, updated_at = ?3 WHERE id = ?1",
             params![id.as_str(), tier.as_str(), now],
@@ -659,7 +678,7 @@ impl Store for SqliteStore {
         reason: &str,
         now: i64,
     ) -> Result<RevokeOutcome, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if let Some(existing) = read_revocation(&tx, kind, subject)? {
             return Ok(RevokeOutcome::AlreadyRevoked(existing));
@@ -731,7 +750,7 @@ impl Store for SqliteStore {
         scopes: &[String],
         now: i64,
     ) -> Result<(), StoreError> {
-        let n = self.conn().execute(
+        let n = self.conn()?.execute(
             "INSERT OR IGNORE INTO api_keys (hash, org, scopes, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![hash, org, json_text(&scopes)?, now],
         )?;
@@ -765,13 +784,13 @@ impl Store for SqliteStore {
 
     fn delete_api_key(&self, hash: &str) -> Result<bool, StoreError> {
         let n = self
-            .conn()
+            .conn()?
             .execute("DELETE FROM api_keys WHERE hash = ?1", params![hash])?;
         Ok(n > 0)
     }
 
     fn touch_api_key(&self, hash: &str, now: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn()?.execute(
             "UPDATE api_keys SET last_used_at = ?2 WHERE hash = ?1",
             params![hash, now],
         )?;
@@ -815,7 +834,7 @@ impl Store for SqliteStore {
     }
 
     fn add_signing_key(&self, key: &StoredSigningKey) -> Result<(), StoreError> {
-        let n = self.conn().execute(
+        let n = self.conn()?.execute(
             "INSERT OR IGNORE INTO signing_keys (kid, private_pem, public_key, created_at, delete_private_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 key.kid.as_str(),
@@ -832,7 +851,7 @@ impl Store for SqliteStore {
     }
 
     fn retire_signing_key(&self, kid: &KeyId, delete_private_at: i64) -> Result<bool, StoreError> {
-        let n = self.conn().execute(
+        let n = self.conn()?.execute(
             "UPDATE signing_keys SET delete_private_at = MIN(COALESCE(delete_private_at, ?2), ?2) WHERE kid = ?1",
             params![kid.as_str(), delete_private_at],
         )?;
@@ -840,7 +859,7 @@ impl Store for SqliteStore {
     }
 
     fn delete_due_private_keys(&self, now: i64) -> Result<Vec<KeyId>, StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let due: Vec<String> = {
             let mut stmt = tx.prepare(
@@ -872,7 +891,7 @@ impl Store for SqliteStore {
         iat: i64,
         exp: i64,
     ) -> Result<(), StoreError> {
-        let n = self.conn().execute(
+        let n = self.conn()?.execute(
             "INSERT OR IGNORE INTO passports (jti, identity, key_id, iat, exp) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![jti, identity.as_str(), key_id.as_str(), iat, exp],
         )?;

@@ -13,7 +13,6 @@ pub fn with_private_umask<T>(f: impl FnOnce() -> T) -> T {
     use rustix::fs::Mode;
     let old = rustix::process::umask(Mode::from_raw_mode(0o077));
     let out = f();
-    // Never loosen beyond what was there; keep 077 if it was stricter.
     rustix::process::umask(old);
     out
 }
@@ -41,6 +40,7 @@ pub fn secure_data_dir(dir: &Path) -> Result<(), ServerError> {
     if !dir.exists() {
         with_private_umask(|| std::fs::create_dir_all(dir)).map_err(io("creating", dir))?;
     }
+    refuse_shared(dir)?;
     tighten(dir, 0o700)?;
     for entry in std::fs::read_dir(dir).map_err(io("listing", dir))? {
         let entry = entry.map_err(io("listing", dir))?;
@@ -57,6 +57,35 @@ pub fn secure_data_dir(dir: &Path) -> Result<(), ServerError> {
             );
         }
     }
+    Ok(())
+}
+
+/// A directory with the sticky bit (`/tmp` and the like) is shared by
+/// design: never take it over as a data directory.
+#[cfg(unix)]
+fn refuse_shared(dir: &Path) -> Result<(), ServerError> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(dir).map_err(|source| ServerError::Io {
+        context: format!("inspecting {}", dir.display()),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(ServerError::Config(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    if meta.permissions().mode() & 0o1000 != 0 {
+        return Err(ServerError::Config(format!(
+            "{} is a shared directory (sticky bit); use a directory of its own for the registry data",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared(_: &Path) -> Result<(), ServerError> {
     Ok(())
 }
 

@@ -431,6 +431,26 @@ fn a_locked_database_gives_503_and_reads_do_not_wait() {
     );
     let r = raw(srv.addr, "POST", "/api/v1/issue", &h, body.as_bytes());
     assert_json_error(r.status, &r.headers, &r.body, 503, "unavailable");
+    // Eight writers at once do not queue behind each other's timeouts.
+    let t = Instant::now();
+    let addr = srv.addr;
+    let writers: Vec<_> = (0..8)
+        .map(|_| {
+            let (auth, body) = (auth.clone(), body.clone());
+            std::thread::spawn(move || {
+                let h = [("Authorization", auth.as_str())];
+                raw(addr, "POST", "/api/v1/revoke", &h, body.as_bytes()).status
+            })
+        })
+        .collect();
+    for w in writers {
+        assert_eq!(w.join().unwrap(), 503);
+    }
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
     for _ in 0..3 {
         let took = timed_whois(srv.addr, fx.id.as_str());
         assert!(took < Duration::from_millis(200), "{took:?}");

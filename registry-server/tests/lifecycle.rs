@@ -150,6 +150,13 @@ fn data_directory_is_private_whatever_existed() {
             assert!(log.contains(what), "{what} not reported in:\n{log}");
         }
     }
+    // A shared directory (sticky bit, like /tmp) is never taken over.
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let e = registry_server::open_data_dir(&shared).unwrap_err();
+    assert!(e.to_string().contains("sticky"), "{e}");
+    assert_eq!(mode(&shared), 0o1777);
     // A fresh directory is created private, with nothing to report.
     let fresh = tmp.path().join("fresh");
     let store = registry_server::open_data_dir(&fresh).unwrap();

@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 extern crate aiid_registry_server as registry_server;
+
 use registry_client::{ClientConfig, IssueRequest, RegistryClient};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -138,22 +139,22 @@ fn mint(data: &str, issuer_url: &str, identity: &str, n: usize) -> Result<Vec<St
     let now = passport::Clock::now(&passport::SystemClock);
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
-        let claims = Claims {
-            iss: iss.clone(),
-            sub: id.clone(),
-            aud: Audience::One("verifier".into()),
-            iat: NumericDate::new(now).map_err(|e| e.to_string())?,
-            exp: NumericDate::new(now + 86_400).map_err(|e| e.to_string())?,
-            nbf: None,
-            jti: Some(registry_server::ids::new_jti().map_err(|e| e.to_string())?),
-            tier: rec.tier,
-            operator: Operator::new(rec.operator.clone()).map_err(|e| e.to_string())?,
-            surfaces: vec![],
-            capabilities: rec.capabilities.clone(),
-            key_id: key.kid.clone(),
-            registry_url: Url::new(format!("{issuer_url}/api/v1/whois/{id}"))
-                .map_err(|e| e.to_string())?,
-        };
+        let claims = Claims::builder()
+            .iss(iss.clone())
+            .sub(id.clone())
+            .aud(Audience::One("verifier".into()))
+            .iat(NumericDate::new(now).map_err(|e| e.to_string())?)
+            .exp(NumericDate::new(now + 86_400).map_err(|e| e.to_string())?)
+            .jti(registry_server::ids::new_jti().map_err(|e| e.to_string())?)
+            .tier(rec.tier)
+            .operator(Operator::new(rec.operator.clone()).map_err(|e| e.to_string())?)
+            .capabilities(rec.capabilities.clone())
+            .key_id(key.kid.clone())
+            .registry_url(
+                Url::new(format!("{issuer_url}/api/v1/whois/{id}")).map_err(|e| e.to_string())?,
+            )
+            .build()
+            .map_err(|e| e.to_string())?;
         out.push(issuer.issue(&claims).map_err(|e| e.to_string())?);
     }
     Ok(out)
