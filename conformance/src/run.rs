@@ -51,14 +51,21 @@ pub fn coverage(outcomes: &[Outcome]) -> Vec<(String, (usize, usize))> {
     rows
 }
 
-/// Sort key that orders the numbers inside a rule name numerically.
-fn natural_key(rule: &str) -> Vec<(u64, String)> {
-    rule.split('.')
+/// Sort key: section rules (`§6.2`) first, the numbers inside them ordered
+/// numerically; any other rule (passport rules are sentences) after them,
+/// alphabetically.
+fn natural_key(rule: &str) -> (bool, Vec<(u64, String)>) {
+    if !rule.starts_with('§') {
+        return (true, vec![(u64::MAX, rule.to_string())]);
+    }
+    let parts = rule
+        .split('.')
         .map(|part| {
             let digits: String = part.chars().filter(char::is_ascii_digit).collect();
             (digits.parse().unwrap_or(u64::MAX), part.to_string())
         })
-        .collect()
+        .collect();
+    (false, parts)
 }
 
 /// Totals of a run.
@@ -137,4 +144,31 @@ pub(crate) fn run_cases<C: Sync>(
         }
     });
     results.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coverage_order() {
+        let outcome = |rule: &str, ok: bool| Outcome {
+            id: rule.into(),
+            rules: vec![rule.into()],
+            failure: (!ok).then(|| "x".into()),
+        };
+        let rows = coverage(&[
+            outcome("x5c never used", true),
+            outcome("§6.10", true),
+            outcome("alg must be EdDSA", false),
+            outcome("§6.2", true),
+            outcome("§6.2", false),
+        ]);
+        let names: Vec<&str> = rows.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(
+            names,
+            ["§6.2", "§6.10", "alg must be EdDSA", "x5c never used"]
+        );
+        assert_eq!(rows[0].1, (1, 1));
+    }
 }
