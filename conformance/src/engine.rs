@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::marker::PhantomData;
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 /// A conformance protocol: what an engine is asked and what it answers, and
@@ -239,90 +239,85 @@ fn run_process(command: &str, input: &[u8], timeout: Duration) -> Result<Process
     // (including anything the shell started), not just the shell.
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-    let mut child = cmd.spawn().map_err(|e| RunError::Spawn {
+    let spawn_error = |e| RunError::Spawn {
         command: command.to_owned(),
         source: Arc::new(e),
-    })?;
-    let pid = child.id();
-    let stdin = child.stdin.take();
-    let stdout = child.stdout.take();
-    let stderr = child.stderr.take();
+    };
+    let mut child = cmd.spawn().map_err(spawn_error)?;
     let started = Instant::now();
-    let timed_out = || started.elapsed() >= timeout;
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            if let Some(mut s) = stdin {
-                // An engine that stops reading early is judged by its answer.
-                let _ = s.write_all(input);
-            }
+    // The pipes are served by detached threads that report through
+    // channels: a process that escapes the group and keeps a pipe open can
+    // then cost a blocked thread, never a hung runner.
+    if let Some(mut stdin) = child.stdin.take() {
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            // An engine that stops reading early is judged by its answer.
+            let _ = stdin.write_all(&input);
         });
-        let out = scope.spawn(move || {
+    }
+    let (out_tx, out_rx) = mpsc::channel();
+    if let Some(mut stdout) = child.stdout.take() {
+        std::thread::spawn(move || {
             let mut buf = Vec::new();
-            let mut overflow = false;
-            if let Some(mut s) = stdout {
-                let _ = s
-                    .by_ref()
-                    .take(Subprocess::MAX_OUTPUT as u64)
-                    .read_to_end(&mut buf);
-                // Keep draining so the engine is not blocked on a full pipe;
-                // the excess is an error, not an answer.
-                overflow = std::io::copy(&mut s, &mut std::io::sink()).unwrap_or(0) > 0;
-            }
-            (buf, overflow)
+            let _ = stdout
+                .by_ref()
+                .take(Subprocess::MAX_OUTPUT as u64)
+                .read_to_end(&mut buf);
+            // Keep draining so the engine is not blocked on a full pipe; the
+            // excess is an error, not an answer.
+            let overflow = std::io::copy(&mut stdout, &mut std::io::sink()).unwrap_or(0) > 0;
+            let _ = out_tx.send((buf, overflow));
         });
-        let err = scope.spawn(move || {
+    }
+    let (err_tx, err_rx) = mpsc::channel();
+    if let Some(mut stderr) = child.stderr.take() {
+        std::thread::spawn(move || {
             let mut buf = Vec::new();
-            if let Some(mut s) = stderr {
-                let _ = s.by_ref().take(64 * 1024).read_to_end(&mut buf);
-                let _ = std::io::copy(&mut s, &mut std::io::sink());
-            }
-            buf
+            let _ = stderr.by_ref().take(64 * 1024).read_to_end(&mut buf);
+            let _ = std::io::copy(&mut stderr, &mut std::io::sink());
+            let _ = err_tx.send(buf);
         });
-        let status = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break Ok(status),
-                Ok(None) if timed_out() => break Err(RunError::Timeout(timeout)),
-                Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-                Err(e) => {
-                    break Err(RunError::Spawn {
-                        command: command.to_owned(),
-                        source: Arc::new(e),
-                    })
-                }
-            }
-        };
-        // A background child of the engine may still hold the pipes open:
-        // wait for them within the same time limit, then kill the group.
-        let mut killed = status.is_err();
-        while !(killed || out.is_finished() && err.is_finished()) {
-            if timed_out() {
-                killed = true;
-            } else {
-                std::thread::sleep(Duration::from_millis(1));
+    }
+    let remaining = || timeout.saturating_sub(started.elapsed());
+    let give_up = |child: &mut std::process::Child| {
+        kill_process_group(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        RunError::Timeout(timeout)
+    };
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if remaining().is_zero() => return Err(give_up(&mut child)),
+            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => {
+                give_up(&mut child);
+                return Err(spawn_error(e));
             }
         }
-        if killed {
-            kill_process_group(pid);
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        let (stdout, overflow) = out.join().unwrap_or_default();
-        let stderr = err.join().unwrap_or_default();
-        let status = status?;
-        if killed {
-            return Err(RunError::Timeout(timeout));
-        }
-        if overflow {
-            return Err(RunError::bad_output(
-                format!("more than {} bytes of output", Subprocess::MAX_OUTPUT),
-                &stdout[..2000.min(stdout.len())],
-            ));
-        }
-        Ok(ProcessOutput {
-            status,
-            stdout,
-            stderr,
-        })
+    };
+    // The engine has exited, but a background child of it may still hold
+    // the pipes open: wait for them within the same time limit.
+    let (stdout, overflow) = match out_rx.recv_timeout(remaining()) {
+        Ok(out) => out,
+        Err(mpsc::RecvTimeoutError::Disconnected) => (Vec::new(), false),
+        Err(mpsc::RecvTimeoutError::Timeout) => return Err(give_up(&mut child)),
+    };
+    let stderr = match err_rx.recv_timeout(remaining()) {
+        Ok(err) => err,
+        Err(mpsc::RecvTimeoutError::Disconnected) => Vec::new(),
+        Err(mpsc::RecvTimeoutError::Timeout) => return Err(give_up(&mut child)),
+    };
+    if overflow {
+        return Err(RunError::bad_output(
+            format!("more than {} bytes of output", Subprocess::MAX_OUTPUT),
+            &stdout[..2000.min(stdout.len())],
+        ));
+    }
+    Ok(ProcessOutput {
+        status,
+        stdout,
+        stderr,
     })
 }
 
@@ -389,6 +384,23 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, RunError::Timeout(_)), "{e}");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn child_escaping_the_group_cannot_hang_the_runner() {
+        if Command::new("setsid").arg("true").status().is_err() {
+            println!("skipped: setsid not found");
+            return;
+        }
+        // The escaped child is out of reach of the group kill and holds
+        // stdout open for 3 s; the runner gives up at its limit anyway.
+        let started = Instant::now();
+        let e = Subprocess::new("setsid sleep 3 & echo partial")
+            .timeout(Duration::from_millis(300))
+            .run(b"")
+            .unwrap_err();
+        assert!(matches!(e, RunError::Timeout(_)), "{e}");
+        assert!(started.elapsed() < Duration::from_millis(2500));
     }
 
     #[test]
