@@ -107,9 +107,21 @@ fn load(suite: Suite, path: Option<&PathBuf>) -> Result<Loaded, String> {
             std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
         ),
     };
-    let at = |e: conformance::VectorError| match path {
-        Some(p) => format!("{}: {e}", p.display()),
-        None => format!("built-in {suite:?} vectors: {e}"),
+    let at = |e: conformance::VectorError| {
+        // A file of the other suite gets a hint instead of a field list.
+        let other = match (suite, text.as_deref()) {
+            (Suite::Scl, Some(t)) if PassportVectorFile::from_json(t).is_ok() => {
+                " (this is a passport vector file: add --suite passport)"
+            }
+            (Suite::Passport, Some(t)) if VectorFile::from_json(t).is_ok() => {
+                " (this is an SCL vector file: drop --suite passport)"
+            }
+            _ => "",
+        };
+        match path {
+            Some(p) => format!("{}: {e}{other}", p.display()),
+            None => format!("built-in {suite:?} vectors: {e}"),
+        }
     };
     Ok(match suite {
         Suite::Scl => Loaded::Scl(
