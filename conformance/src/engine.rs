@@ -44,7 +44,7 @@ impl<P: Protocol + ?Sized, E: Engine<P> + ?Sized> Engine<P> for &E {
 /// An engine in this process: a function from request to answer.
 ///
 /// ```
-/// use conformance::{Answer, Engine, InProcess, Scl};
+/// use aiid_conformance::{Answer, Engine, InProcess, Scl};
 /// let engine = InProcess::scl(|input: &[u8]| Ok(Answer::invalid("E101", 0)));
 /// let answer = Engine::<Scl>::answer(&engine, b"not SCL").unwrap();
 /// assert_eq!(answer.code.as_deref(), Some("E101"));

@@ -2,6 +2,8 @@
 //! vectors are built in): broken engines are reported as failures with a
 //! non-zero exit, both suites, `--vectors`, `--rule`, `--report`, `export`.
 
+extern crate aiid_conformance as conformance;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};

@@ -1,6 +1,8 @@
 //! Every passport vector against this project's verifier, in process, through
 //! the same typed runner the `scl-conformance --suite passport` binary uses.
 
+extern crate aiid_conformance as conformance;
+
 use conformance::{
     InProcess, PassportAnswer, PassportRequest, PassportVectorFile, RunError, Selection,
 };

@@ -2,6 +2,8 @@
 //! published ones in `spec/vectors/` (the source of truth). Outside a
 //! checkout (e.g. in the unpacked crate) there is nothing to compare with.
 
+extern crate aiid_conformance as conformance;
+
 use std::path::Path;
 
 fn check(name: &str, embedded: &str) {

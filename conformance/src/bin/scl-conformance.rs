@@ -2,6 +2,7 @@
 //! `scl-conformance`: runs the SCL:V1 vectors (or, with `--suite passport`,
 //! the AI Identity passport vectors) against any engine.
 
+extern crate aiid_conformance as conformance;
 /// `println!` that ignores a closed stdout (e.g. piped into `head`).
 macro_rules! say {
     ($($arg:tt)*) => {{
