@@ -79,6 +79,8 @@ fn another_engine_when_configured() {
         println!("AIID_ATTEST_ENGINE not set: only this crate was checked");
         return;
     };
+    // Relative paths in the command are relative to the repository root.
+    std::env::set_current_dir(root()).expect("cd to the repository root");
     let argv: Vec<String> = cmd.split_whitespace().map(str::to_owned).collect();
     let outcomes = run_vectors(&vectors(), Some(&argv)).expect("run");
     assert_all_pass(&outcomes, &cmd);
