@@ -54,7 +54,7 @@ pub fn b64_encode(bytes: &[u8]) -> String {
 pub fn b64_decode(s: &str) -> Option<Vec<u8>> {
     let body = s.trim_end_matches('=');
     let pad = s.len() - body.len();
-    if pad > 2 || (pad > 0 && s.len() % 4 != 0) {
+    if pad > 2 || (pad > 0 && !s.len().is_multiple_of(4)) {
         return None;
     }
     if body.len() % 4 == 1 {

@@ -220,7 +220,8 @@ mod tests {
     #[test]
     fn rejections_have_their_codes() {
         let good: Value = serde_json::from_slice(&sample().to_payload()).unwrap();
-        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        type Edit = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Edit)> = vec![
             (
                 "wrong_statement_type",
                 Box::new(|v| v["_type"] = "https://in-toto.io/Statement/v0.1".into()),
