@@ -56,6 +56,11 @@ enum Command {
     /// AI Identity registry: client calls, a self-hostable server, admin.
     #[command(subcommand)]
     Registry(cli::registry::RegistryCommand),
+    /// Write a run declaration (SCL:V1) from its parts (spec/run-declaration.md).
+    Declare(cli::declare::DeclareArgs),
+    /// Run attestations: keygen, sign, verify, engine (spec/attestation.md).
+    #[command(subcommand)]
+    Attest(cli::attest::AttestCommand),
 }
 
 fn main() -> ExitCode {
@@ -67,5 +72,7 @@ fn main() -> ExitCode {
         Command::Engine => cli::scl::engine(),
         Command::Passport(cmd) => cli::passport::run(cmd),
         Command::Registry(cmd) => cli::registry::run(cmd),
+        Command::Declare(args) => cli::declare::run(args),
+        Command::Attest(cmd) => cli::attest::run(cmd),
     }
 }
