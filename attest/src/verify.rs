@@ -349,3 +349,52 @@ fn check_signatures(
     }
     Err(AttestError::BadSignature(identity.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWK: &str = r#"{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"a1"}"#;
+
+    #[test]
+    fn agent_jwks_binds_keys_to_one_identity() {
+        let alice = IdentityId::new("aii_ALICE").unwrap();
+        let bob = IdentityId::new("aii_BOB").unwrap();
+        let named = format!(r#"{{"identity":"aii_ALICE","keys":[{JWK}]}}"#);
+        let unnamed = format!(r#"{{"keys":[{JWK}]}}"#);
+        let a = AgentKeys::from_json(&named, None).unwrap();
+        assert_eq!(a.identity, alice);
+        assert_eq!(AgentKeys::from_json(&named, Some(&alice)).unwrap(), a);
+        assert!(AgentKeys::from_json(&named, Some(&bob))
+            .unwrap_err()
+            .to_string()
+            .contains("belongs to aii_ALICE"));
+        assert!(AgentKeys::from_json(&unnamed, None)
+            .unwrap_err()
+            .to_string()
+            .contains("names no identity"));
+        assert_eq!(
+            AgentKeys::from_json(&unnamed, Some(&bob)).unwrap().identity,
+            bob
+        );
+        assert!(matches!(
+            AgentKeys::from_json(r#"{"identity":"aii_A","identity":"aii_B","keys":[]}"#, None),
+            Err(KeyError::DuplicateMember(_))
+        ));
+        assert!(AgentKeys::from_json(r#"{"identity":"bob","keys":[]}"#, None).is_err());
+        // Round trip through the JSON form.
+        let back = AgentKeys::from_json(&a.to_json().to_string(), None).unwrap();
+        assert_eq!(back, a);
+        // The key source answers only for its identity.
+        assert!(a.agent_keys(&alice).unwrap().is_some());
+        assert!(a.agent_keys(&bob).unwrap().is_none());
+        let two = vec![
+            a.clone(),
+            AgentKeys {
+                identity: bob.clone(),
+                keys: Jwks::new(),
+            },
+        ];
+        assert_eq!(two.agent_keys(&bob).unwrap(), Some(Jwks::new()));
+    }
+}
