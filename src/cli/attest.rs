@@ -52,8 +52,9 @@ pub enum AttestCommand {
     /// Verify an attestation of a declaration. Exit 0 valid, 1 invalid.
     Verify {
         /// The agent JWKS (with an "identity" member, or give --identity).
-        #[arg(long, value_name = "FILE")]
-        agent_jwks: PathBuf,
+        /// Without it, the agent keys come from --registry (the identity's record).
+        #[arg(long, value_name = "FILE", required_unless_present = "registry")]
+        agent_jwks: Option<PathBuf>,
         /// The identity the agent JWKS belongs to (when the file does not say).
         #[arg(long, value_name = "aii_…")]
         identity: Option<IdentityId>,
@@ -72,7 +73,9 @@ pub enum AttestCommand {
         /// A revocation list file (JSON).
         #[arg(long, value_name = "FILE")]
         revocations: Option<PathBuf>,
-        /// A registry whose revocation list is checked (GET /api/v1/revocations).
+        /// A registry: its revocation list is checked (GET /api/v1/revocations)
+        /// and, without --agent-jwks, the agent keys are those of the
+        /// identity's record (its DID document).
         #[arg(long, value_name = "URL")]
         registry: Option<String>,
         /// Verify as of this Unix time instead of now.
@@ -172,9 +175,25 @@ pub fn run(cmd: AttestCommand) -> ExitCode {
             envelope,
         } => {
             let setup = || -> Result<(Verifier, Vec<u8>, Vec<u8>), String> {
-                let agents = AgentKeys::from_json(&read_text(&agent_jwks)?, identity.as_ref())
-                    .map_err(|e| format!("{}: {e}", agent_jwks.display()))?;
-                let mut v = Verifier::new(agents);
+                let client = match &registry {
+                    Some(url) => {
+                        let mut cfg = registry_client::ClientConfig::new(url.as_str());
+                        cfg.api_key = std::env::var("AIID_API_KEY").ok().filter(|k| !k.is_empty());
+                        Some(
+                            registry_client::BlockingClient::new(cfg)
+                                .map_err(|e| format!("registry {url}: {e}"))?,
+                        )
+                    }
+                    None => None,
+                };
+                let mut v = match (&agent_jwks, &client) {
+                    (Some(path), _) => Verifier::new(
+                        AgentKeys::from_json(&read_text(path)?, identity.as_ref())
+                            .map_err(|e| format!("{}: {e}", path.display()))?,
+                    ),
+                    (None, Some(c)) => Verifier::new(RegistryAgentKeys(c.clone())),
+                    (None, None) => return Err("give --agent-jwks FILE or --registry URL".into()),
+                };
                 if let Some(n) = now {
                     v = v.with_clock(passport::FixedClock(n));
                 }
@@ -196,12 +215,8 @@ pub fn run(cmd: AttestCommand) -> ExitCode {
                             .map_err(|e| format!("{}: {e}", path.display()))?,
                     );
                 }
-                if let Some(url) = &registry {
-                    let mut cfg = registry_client::ClientConfig::new(url.as_str());
-                    cfg.api_key = std::env::var("AIID_API_KEY").ok().filter(|k| !k.is_empty());
-                    let client = registry_client::BlockingClient::new(cfg)
-                        .map_err(|e| format!("registry {url}: {e}"))?;
-                    let (list, _) = client
+                if let (Some(url), Some(c)) = (&registry, &client) {
+                    let (list, _) = c
                         .revocations()
                         .map_err(|e| format!("registry {url}: revocations: {e}"))?;
                     lists.push(list);
@@ -217,6 +232,33 @@ pub fn run(cmd: AttestCommand) -> ExitCode {
             }
         }
         AttestCommand::Engine => engine(),
+    }
+}
+
+/// Agent keys from a registry: the `#agent-<kid>` verification methods of
+/// the identity's DID document (`GET /api/v1/did/{did}`).
+struct RegistryAgentKeys(registry_client::BlockingClient);
+
+impl attest::AgentKeySource for RegistryAgentKeys {
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String> {
+        let did = registry_client::did_of(identity);
+        let doc = match self.0.did_document(&did) {
+            Ok(d) => d,
+            Err(registry_client::ClientError::Status { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        let prefix = format!("{did}#agent-");
+        let mut set = Jwks::new();
+        for m in doc["verificationMethod"].as_array().into_iter().flatten() {
+            if m["id"].as_str().is_some_and(|i| i.starts_with(&prefix)) {
+                let jwk = m["publicKeyJwk"]
+                    .as_object()
+                    .ok_or("a verification method without publicKeyJwk")?;
+                set.push(Jwk::from_json_object(jwk).map_err(|e| e.to_string())?)
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        Ok((!set.keys().is_empty()).then_some(set))
     }
 }
 
@@ -326,4 +368,42 @@ fn engine() -> ExitCode {
         _ if out.get("error").and_then(|e| e.as_str()) == Some("bad_request") => ExitCode::from(2),
         _ => ExitCode::from(1),
     }
+}
+
+/// `aiid registry admin identity add-key ID --jwk FILE`: one public JWK, or
+/// every key of a JWK set (an agent JWKS naming another identity is refused).
+pub fn admin_add_key(
+    store: &dyn registry_server::store::Store,
+    data: &Path,
+    id: &IdentityId,
+    file: &Path,
+) -> ExitCode {
+    let text = match read_text(file) {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    let keys: Vec<Jwk> = match Jwk::from_json(&text) {
+        Ok(k) => vec![k],
+        Err(single) => match AgentKeys::from_json(&text, Some(id)) {
+            Ok(a) => a.keys.keys().to_vec(),
+            Err(set) if text.contains("\"keys\"") => {
+                return usage(format!("{}: {set}", file.display()))
+            }
+            Err(_) => return usage(format!("{}: {single}", file.display())),
+        },
+    };
+    if keys.is_empty() {
+        return usage(format!("{}: no Ed25519 key", file.display()));
+    }
+    for k in &keys {
+        match registry_server::attestations::add_key(store, data, id, k) {
+            Ok(true) => println!("identity {id}: added agent key {}", k.kid),
+            Ok(false) => println!("identity {id}: agent key {} already present", k.kid),
+            Err(e) => {
+                eprintln!("aiid: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
