@@ -503,14 +503,15 @@ impl RunDeclaration {
         }
     }
 
-    /// A context argument: `sha256:<64 hex>` is a digest, anything else a
-    /// file path (relative paths against `base_dir`).
+    /// A context argument: one starting with `sha256:` is a digest (which
+    /// must be 64 hex digits), anything else a file path (relative paths
+    /// against `base_dir`).
     pub fn context_arg(
         self,
         arg: &str,
         base_dir: &Path,
     ) -> Result<RunDeclaration, DeclarationError> {
-        if arg.starts_with("sha256:") && is_hex64(&arg[7..]) {
+        if arg.starts_with("sha256:") {
             self.context_digest(arg)
         } else {
             self.context_file(&resolve(base_dir, arg))
@@ -642,6 +643,22 @@ mod tests {
             d.clone().context_digest("sha256:12").unwrap_err().code(),
             "bad_context_digest"
         );
+        assert_eq!(
+            d.clone()
+                .context_arg("sha256:zz", Path::new(""))
+                .unwrap_err()
+                .code(),
+            "bad_context_digest"
+        );
+        let by_digest = d
+            .clone()
+            .context_arg(&format!("sha256:{}", "AB".repeat(32)), Path::new(""))
+            .unwrap();
+        let by_hex = d
+            .clone()
+            .context_digest(&format!("sha256:{}", "ab".repeat(32)))
+            .unwrap();
+        assert_eq!(by_digest, by_hex, "digests are lowercased");
         assert_eq!(
             d.clone()
                 .context_file(Path::new("/nonexistent/x"))
