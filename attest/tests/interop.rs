@@ -82,6 +82,17 @@ fn securesystemslib_verifies_our_envelopes() {
     let doc_hash = scl_hash::identity(&decl).unwrap().to_string();
     assert!(text.contains(&doc_hash), "{text}");
     assert!(text.contains(aiid_attest::PREDICATE_TYPE), "{text}");
+    // The in-toto project's Statement v1 bindings accept the payload too
+    // (checked when the in-toto-attestation package is installed).
+    let in_toto = Command::new("python3")
+        .args(["-c", "import in_toto_attestation.v1.statement"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if in_toto {
+        assert!(text.contains(r#""in_toto_attestation": "validated""#), "{text}");
+    } else {
+        println!("in-toto-attestation not installed: Statement schema check skipped");
+    }
 
     // The same check fails for a tampered payload and for another key.
     let mut tampered = env.clone();

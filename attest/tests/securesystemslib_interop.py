@@ -37,8 +37,23 @@ def verify(path: str, public_hex: str, keyid: str) -> int:
         return 1
     print(json.dumps({"accepted": sorted(accepted),
                       "subject": statement["subject"][0]["digest"]["sha256"],
-                      "predicateType": statement["predicateType"]}))
+                      "predicateType": statement["predicateType"],
+                      "in_toto_attestation": check_statement(envelope.payload)}))
     return 0
+
+
+def check_statement(payload: bytes) -> str:
+    """Validates the payload with the in-toto project's own Statement v1
+    bindings (protobuf JSON parsing + Statement.validate) when installed."""
+    try:
+        from google.protobuf import json_format
+        from in_toto_attestation.v1 import statement as st
+        from in_toto_attestation.v1 import statement_pb2
+    except ImportError:
+        return "not installed"
+    pb = json_format.Parse(payload.decode("utf-8"), statement_pb2.Statement())
+    st.Statement.copy_from_pb(pb).validate()
+    return "validated"
 
 
 def sign(seed_hex: str, keyid: str, payload_path: str) -> int:
