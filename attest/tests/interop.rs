@@ -89,7 +89,10 @@ fn securesystemslib_verifies_our_envelopes() {
         .output()
         .is_ok_and(|o| o.status.success());
     if in_toto {
-        assert!(text.contains(r#""in_toto_attestation": "validated""#), "{text}");
+        assert!(
+            text.contains(r#""in_toto_attestation": "validated""#),
+            "{text}"
+        );
     } else {
         println!("in-toto-attestation not installed: Statement schema check skipped");
     }
