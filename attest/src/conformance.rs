@@ -40,12 +40,9 @@ fn policy_from(v: &Value) -> Result<Policy, String> {
             .and_then(|s| s.parse().ok())
             .ok_or("policy.min_tier is a tier name")?,
     };
-    Ok(Policy {
-        issuers,
-        audience: audience.to_owned(),
-        leeway_secs: leeway,
-        min_tier,
-    })
+    Ok(Policy::for_issuers(issuers, audience)
+        .with_leeway(leeway)
+        .with_min_tier(min_tier))
 }
 
 /// Answers one request:

@@ -3,8 +3,8 @@
 //! normalised order, so that the same declared execution always yields the
 //! same bytes and the same identity.
 
-use passport::strict::{parse_value, JsonError};
 use passport::IdentityId;
+use passport::{parse_value, JsonError};
 use scl_parse::{BuildError, Document, DocumentBuilder};
 use serde_json::Value;
 use sha2::{Digest, Sha256};

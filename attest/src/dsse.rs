@@ -7,7 +7,7 @@
 use crate::error::{AttestError, Layer};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use passport::strict::{parse_value, JsonError};
+use passport::{parse_value, JsonError};
 use serde_json::Value;
 
 /// The size cap on an envelope, checked before any parsing: 64 KiB.
@@ -216,7 +216,10 @@ pub(crate) fn json_error(layer: Layer, e: JsonError) -> AttestError {
             layer,
             reason: "not a JSON object".into(),
         },
-        JsonError::Syntax(reason) => AttestError::MalformedJson { layer, reason },
+        JsonError::Syntax(cause) => AttestError::MalformedJson {
+            layer,
+            reason: cause.to_string(),
+        },
     }
 }
 

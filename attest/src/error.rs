@@ -210,7 +210,7 @@ impl AttestError {
     /// For `passport_invalid`, the passport crate's own code (`expired`, …).
     pub fn passport_code(&self) -> Option<&'static str> {
         match self {
-            AttestError::PassportInvalid(e) => Some(e.code()),
+            AttestError::PassportInvalid(e) => Some(e.code().as_str()),
             _ => None,
         }
     }

@@ -3,7 +3,7 @@
 use crate::dsse::{json_error, json_string};
 use crate::error::{AttestError, Layer};
 use crate::time::{format_utc, parse_utc};
-use passport::strict::parse_value;
+use passport::parse_value;
 use passport::IdentityId;
 use scl_hash::DocHash;
 use serde_json::{Map, Value};

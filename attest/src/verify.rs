@@ -3,7 +3,7 @@
 use crate::dsse::{Envelope, MAX_SIGNATURES};
 use crate::error::AttestError;
 use crate::statement::{Statement, PAYLOAD_TYPE};
-use passport::strict::{parse_value, JsonError};
+use passport::{parse_value, JsonError};
 use passport::{
     Clock, IdentityId, Jwks, KeyError, KeyId, Policy, RevocationQuery, RevocationSource,
     SystemClock, VerifiedPassport,

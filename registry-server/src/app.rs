@@ -483,7 +483,7 @@ pub(crate) fn verify_token(
             if e.code() == "revoked" {
                 resp.status = Some(IdentityStatus::Revoked);
             }
-            resp.error = Some(e.code().to_owned());
+            resp.error = Some(e.code().as_str().to_owned());
             resp.message = Some(e.to_string());
         }
     }
@@ -665,26 +665,26 @@ async fn issue(
     let bad = |what: &str, e: passport::InvalidValue| {
         ApiError::internal(format!("stored {what} is invalid: {e}"))
     };
-    let claims = Claims {
-        iss: state.issuer.iss().clone(),
-        sub: id.clone(),
-        aud: Audience::One(audience),
-        iat: NumericDate::new(iat).map_err(|e| bad("time", e))?,
-        exp: NumericDate::new(exp).map_err(|e| bad("time", e))?,
-        nbf: None,
-        jti: Some(jti.clone()),
-        tier: rec.tier,
-        operator: Operator::new(rec.operator.clone()).map_err(|e| bad("operator", e))?,
-        surfaces: rec
-            .surfaces
-            .iter()
-            .filter(|s| s.verified)
-            .map(|s| s.surface.clone())
-            .collect(),
-        capabilities: rec.capabilities.clone(),
-        key_id: state.issuer.kid().clone(),
-        registry_url: Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?,
-    };
+    let claims = Claims::builder()
+        .iss(state.issuer.iss().clone())
+        .sub(id.clone())
+        .aud(Audience::One(audience))
+        .iat(NumericDate::new(iat).map_err(|e| bad("time", e))?)
+        .exp(NumericDate::new(exp).map_err(|e| bad("time", e))?)
+        .jti(jti.clone())
+        .tier(rec.tier)
+        .operator(Operator::new(rec.operator.clone()).map_err(|e| bad("operator", e))?)
+        .surfaces(
+            rec.surfaces
+                .iter()
+                .filter(|s| s.verified)
+                .map(|s| s.surface.clone()),
+        )
+        .capabilities(rec.capabilities.clone())
+        .key_id(state.issuer.kid().clone())
+        .registry_url(Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?)
+        .build()
+        .map_err(|e| bad("claims", e))?;
     let token = state
         .issuer
         .issue(&claims)

@@ -44,21 +44,18 @@ fn passport_token(
 ) -> String {
     let issuer =
         Issuer::new(issuer_key, kid(issuer_kid), Url::new(ISS).expect("url")).expect("issuer");
-    let claims = Claims {
-        iss: Url::new(ISS).expect("url"),
-        sub: id(sub),
-        aud: Audience::One("verifier".into()),
-        iat: NumericDate::new(iat).expect("iat"),
-        exp: NumericDate::new(exp).expect("exp"),
-        nbf: None,
-        jti: None,
-        tier: Tier::CreatorVerified,
-        operator: Operator::new("Acme Corp Ltd.").expect("operator"),
-        surfaces: vec![],
-        capabilities: vec![],
-        key_id: kid(issuer_kid),
-        registry_url: Url::new(format!("{ISS}/whois/{sub}")).expect("url"),
-    };
+    let claims = Claims::builder()
+        .iss(Url::new(ISS).expect("url"))
+        .sub(id(sub))
+        .aud(Audience::One("verifier".into()))
+        .iat(NumericDate::new(iat).expect("iat"))
+        .exp(NumericDate::new(exp).expect("exp"))
+        .tier(Tier::CreatorVerified)
+        .operator(Operator::new("Acme Corp Ltd.").expect("operator"))
+        .key_id(kid(issuer_kid))
+        .registry_url(Url::new(format!("{ISS}/whois/{sub}")).expect("url"))
+        .build()
+        .expect("claims");
     issuer.issue(&claims).expect("issue")
 }
 
