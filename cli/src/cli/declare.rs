@@ -10,7 +10,7 @@ use std::process::ExitCode;
 /// Arguments of `aiid declare`.
 #[derive(Debug, clap::Args)]
 pub struct DeclareArgs {
-    /// The model: PROVIDER:NAME[:SNAPSHOT], e.g. anthropic:claude-sonnet-4:2025-05-14.
+    /// The model: PROVIDER:NAME or PROVIDER:NAME:SNAPSHOT, e.g. anthropic:claude-sonnet-4:2025-05-14.
     #[arg(long, value_name = "PROVIDER:NAME[:SNAPSHOT]")]
     model: Option<String>,
     /// A parameter KEY=VALUE; repeatable.
