@@ -19,11 +19,10 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn passport_engine_passes_every_vector_through_the_subprocess_protocol() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/vectors/passport.json");
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let cmd = [AIID.to_owned(), "passport".into(), "engine".into()];
-    let outcomes = passport::conformance::run_vectors(&file, &cmd).unwrap();
+    let file = conformance::PassportVectorFile::shipped().unwrap();
+    let engine = conformance::Subprocess::new(format!("'{AIID}' passport engine"))
+        .timeout(std::time::Duration::from_secs(30));
+    let outcomes = file.run(&conformance::Selection::default(), 4, &engine);
     assert!(outcomes.len() >= 80);
     let failed: Vec<_> = outcomes
         .iter()
