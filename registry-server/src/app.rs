@@ -346,6 +346,7 @@ pub struct AppState {
     pub(crate) revocation_max_age_secs: u64,
     pub(crate) body_read_timeout: Duration,
     pub(crate) trusted_proxies: Vec<IpNet>,
+    pub(crate) attestations: Arc<crate::attestations::AttestationStore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -511,7 +512,7 @@ pub(crate) fn bearer_token(v: &HeaderValue) -> Option<&str> {
 /// pool), so a key deleted by `admin api-key revoke` is refused on the very
 /// next request. An unknown key is charged to the client IP's
 /// unauthenticated budget (401, then 429).
-async fn admit(
+pub(crate) async fn admit(
     state: &Shared,
     headers: &HeaderMap,
     peer: SocketAddr,
@@ -779,10 +780,9 @@ async fn whois(
     PathParam(id): PathParam,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Whois).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &lookup_record(&state, &id).await?,
-    ))
+    let rec = lookup_record(&state, &id).await?;
+    let v = crate::attestations::whois_json(&state, &rec).await?;
+    Ok(json_response(StatusCode::OK, &v))
 }
 
 async fn identities(
@@ -798,10 +798,9 @@ async fn identities(
             "the canonical resource is addressed by aii_ id",
         ));
     }
-    Ok(json_response(
-        StatusCode::OK,
-        &lookup_record(&state, &id).await?,
-    ))
+    let rec = lookup_record(&state, &id).await?;
+    let v = crate::attestations::whois_json(&state, &rec).await?;
+    Ok(json_response(StatusCode::OK, &v))
 }
 
 pub(crate) fn revocations_document(state: &AppState) -> RevocationsDocument {
@@ -1052,10 +1051,8 @@ async fn did(
         ));
     }
     let rec = lookup_record(&state, &did).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &did_document(&state, &did, &rec),
-    ))
+    let doc = crate::attestations::did_json(&state, &did, &rec).await?;
+    Ok(json_response(StatusCode::OK, &doc))
 }
 
 /// The DID document of an identity: the issuer keys that sign its passports
@@ -1186,6 +1183,14 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/did/{did}", get(did))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/api/mcp", post(crate::mcp::handle))
+        .route(
+            "/api/v1/attestations",
+            post(crate::attestations::post_attestation),
+        )
+        .route(
+            "/api/v1/attestations/{doc_hash}",
+            get(crate::attestations::get_attestations),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable())

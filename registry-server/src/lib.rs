@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod attestations;
 pub mod conn;
 pub mod ids;
 pub mod mcp;
@@ -320,6 +321,10 @@ pub fn build_state(
         revocation_max_age_secs: cfg.revocation_max_age_secs,
         body_read_timeout: cfg.limits.body_read_timeout,
         trusted_proxies: cfg.limits.trusted_proxies.clone(),
+        attestations: Arc::new(
+            attestations::AttestationStore::open_in(&cfg.data_dir)
+                .map_err(|e| ServerError::Config(e.to_string()))?,
+        ),
     }))
 }
 

@@ -1,5 +1,5 @@
 //! `POST /api/mcp`: a JSON-RPC 2.0 MCP endpoint with the tools `verify`,
-//! `whois` and `revocations` (stateless; no sessions, no batches).
+//! `whois`, `revocations` and `attestations` (stateless; no sessions, no batches).
 
 use crate::app::{
     admit_mcp, json_response, lookup_record, read_body, revocations_document, verify_request,
@@ -138,6 +138,15 @@ fn tools() -> Value {
             "name": "revocations",
             "description": "The registry's revocation list.",
             "inputSchema": {"type": "object", "properties": {}}
+        },
+        {
+            "name": "attestations",
+            "description": "The verified run attestations stored for a run identity (SCL:V1 doc_hash).",
+            "inputSchema": {
+                "type": "object",
+                "properties": {"doc_hash": {"type": "string", "description": "64 hex digits"}},
+                "required": ["doc_hash"]
+            }
         }
     ])
 }
@@ -168,6 +177,12 @@ struct WhoisArgs {
     id: String,
 }
 
+/// The `attestations` tool's arguments.
+#[derive(Deserialize)]
+struct AttestationsArgs {
+    doc_hash: String,
+}
+
 async fn call_tool(state: &Shared, id: Box<RawValue>, params: Option<&RawValue>) -> RpcOut {
     let params = params.map_or("{}", RawValue::get);
     let p: CallParams<'_> = match serde_json::from_str(params) {
@@ -193,9 +208,10 @@ async fn call_tool(state: &Shared, id: Box<RawValue>, params: Option<&RawValue>)
             Err(e) => return rpc_error(id, -32602, format!("invalid arguments: {e}")),
         },
         "whois" => match serde_json::from_str::<WhoisArgs>(args) {
-            Ok(a) => lookup_record(state, &a.id)
-                .await
-                .and_then(|r| serde_json::to_value(r).map_err(internal)),
+            Ok(a) => match lookup_record(state, &a.id).await {
+                Ok(r) => crate::attestations::whois_json(state, &r).await,
+                Err(e) => Err(e),
+            },
             Err(e) => {
                 return rpc_error(
                     id,
@@ -205,6 +221,19 @@ async fn call_tool(state: &Shared, id: Box<RawValue>, params: Option<&RawValue>)
             }
         },
         "revocations" => serde_json::to_value(revocations_document(state)).map_err(internal),
+        "attestations" => match serde_json::from_str::<AttestationsArgs>(args) {
+            Ok(a) => match crate::attestations::parse_doc_hash(&a.doc_hash) {
+                Some(h) => crate::attestations::list(state, h).await,
+                None => return rpc_error(id, -32602, "arguments.doc_hash must be 64 hex digits"),
+            },
+            Err(e) => {
+                return rpc_error(
+                    id,
+                    -32602,
+                    format!("arguments.doc_hash (string) is required: {e}"),
+                )
+            }
+        },
         other => return rpc_error(id, -32602, format!("unknown tool {other:?}")),
     };
     match out {

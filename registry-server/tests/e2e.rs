@@ -469,7 +469,7 @@ fn mcp_json_rpc_tools() {
         .iter()
         .map(|t| t["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["verify", "whois", "revocations"]);
+    assert_eq!(names, ["verify", "whois", "revocations", "attestations"]);
     let v = call(
         serde_json::json!({"jsonrpc":"2.0","id":3,"method":"tools/call",
         "params":{"name":"verify","arguments":{"passport": token}}}),
