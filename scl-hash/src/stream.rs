@@ -18,7 +18,7 @@
 //! document. The property tests, the conformance vectors and a differential
 //! fuzz target check this.
 //!
-//! Memory: the engine is a fixed-size value (a 2 KiB output block plus a
+//! Memory: the engine is a fixed-size value (a 1 KiB output block plus a
 //! few counters); it allocates nothing. A raw-mode line that could still be
 //! the terminator (spaces, `}`, spaces) is held as three counters, not as
 //! bytes.
@@ -82,7 +82,7 @@ const JSON_LF: &[u8] = b"\\u000a";
 const SPACES: &[u8; 64] = &[b' '; 64];
 
 /// Output block: small pieces are gathered here before they reach the sink.
-const OUT: usize = 2048;
+const OUT: usize = 1024;
 /// Runs at least this long go to the sink directly, without a copy.
 const DIRECT: usize = 256;
 /// Input is validated and parsed in pieces of at most this size, so that the
@@ -136,16 +136,35 @@ enum State {
     RawBody,
 }
 
-/// Bytes that need escaping in raw content: control characters, `"`, `\`.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Bytes of `x` below `n` (`n` <= 0x80) get their high bit set. Exact for
+/// the lowest such byte; a byte above it (in memory order: after it) may be
+/// flagged too, by the borrow. So: zero iff no byte is below `n`, and the
+/// lowest set bit marks the first byte below `n`. That is all the callers use.
 #[inline(always)]
-fn raw_special(b: u8) -> bool {
-    (b < 0x20) | (b == b'"') | (b == b'\\')
+const fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * n as u64) & !x
 }
 
-/// Bytes that end or break a quoted string, or need escaping in it.
+/// Like [`below`], for bytes equal to `b`.
 #[inline(always)]
-fn quoted_special(b: u8) -> bool {
-    (b < 0x20) | (b == b'"') | (b == b'\\') | (b == 0x7f)
+const fn equal(x: u64, b: u8) -> u64 {
+    below(x ^ (ONES * b as u64), 1)
+}
+
+/// High bit set from the first byte of `x` that needs escaping in raw
+/// content (control characters, `"`, `\\`); see [`below`] for exactness.
+#[inline(always)]
+const fn raw_special(x: u64) -> u64 {
+    (below(x, 0x20) | equal(x, b'"') | equal(x, b'\\')) & HIGHS
+}
+
+/// As [`raw_special`], for quoted strings: also DEL.
+#[inline(always)]
+const fn quoted_special(x: u64) -> u64 {
+    (below(x, 0x20) | equal(x, b'"') | equal(x, b'\\') | equal(x, 0x7f)) & HIGHS
 }
 
 #[inline(always)]
@@ -153,27 +172,11 @@ fn is_id_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() | (b == b'_')
 }
 
-/// The first byte of `h` for which `special` holds. Tests 32 bytes at a time
-/// with a branch-free loop that the compiler turns into vector compares.
 #[inline(always)]
-fn find_first(h: &[u8], special: impl Fn(u8) -> bool + Copy) -> Option<usize> {
-    let mut done = 0;
-    let mut blocks = h.chunks_exact(32);
-    for block in &mut blocks {
-        let mut any = false;
-        for &b in block {
-            any |= special(b);
-        }
-        if any {
-            return block.iter().position(|&b| special(b)).map(|p| done + p);
-        }
-        done += 32;
-    }
-    blocks
-        .remainder()
-        .iter()
-        .position(|&b| special(b))
-        .map(|p| done + p)
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(w)
 }
 
 /// Length of the UTF-8 sequence that `lead` starts (1 for anything that
@@ -531,6 +534,77 @@ impl<S: Sink> CanonicalStream<S> {
         self.cand_trailing = 0;
     }
 
+    /// Copies `rest` into the output, escaping `\\` (and in raw content
+    /// `"` and control characters) as it goes, 8 bytes per step while none
+    /// needs attention. Stops at the first byte the caller must handle: LF
+    /// in raw content; `"`, a control character or DEL in a quoted string.
+    /// Returns its index, or `None` when all of `rest` was copied.
+    #[inline(always)]
+    fn copy_escaped(&mut self, rest: &[u8], quoted: bool) -> Option<usize> {
+        let n = rest.len();
+        let mut j = 0;
+        loop {
+            // 8 bytes per step with a local cursor while there is room.
+            let mut len = self.out_len;
+            let mut hit = false;
+            while j + 8 <= n && len <= OUT - 16 {
+                let w = word(&rest[j..]);
+                let m = if quoted {
+                    quoted_special(w)
+                } else {
+                    raw_special(w)
+                };
+                self.out[len..len + 8].copy_from_slice(&rest[j..j + 8]);
+                if m != 0 {
+                    let k = (m.trailing_zeros() / 8) as usize;
+                    len += k;
+                    j += k;
+                    hit = true;
+                    break;
+                }
+                len += 8;
+                j += 8;
+            }
+            self.out_len = len;
+            if len > OUT - 16 {
+                self.flush_out();
+            }
+            if !hit {
+                if j + 8 <= n {
+                    continue;
+                }
+                // Fewer than 8 bytes left: one at a time.
+                let &c = rest.get(j)?;
+                let mask = if quoted {
+                    quoted_special(u64::from(c))
+                } else {
+                    raw_special(u64::from(c))
+                };
+                if mask & 0x80 == 0 {
+                    let len = self.out_len;
+                    self.out[len] = c;
+                    self.out_len = len + 1;
+                    j += 1;
+                    continue;
+                }
+            }
+            let len = self.out_len;
+            match rest[j] {
+                b'\\' => {
+                    self.out[len..len + 2].copy_from_slice(b"\\\\");
+                    self.out_len = len + 2;
+                }
+                b'"' if !quoted => {
+                    self.out[len..len + 2].copy_from_slice(b"\\\"");
+                    self.out_len = len + 2;
+                }
+                c if !quoted && c != b'\n' => self.emit_control(c),
+                _ => return Some(j),
+            }
+            j += 1;
+        }
+    }
+
     #[inline]
     fn newline(&mut self, at: usize) {
         self.lines += 1;
@@ -560,25 +634,23 @@ impl<S: Sink> CanonicalStream<S> {
             let b = seg[i];
             match self.state {
                 State::RawBody => {
-                    let rest = &seg[i..];
-                    let Some(k) = find_first(rest, raw_special) else {
-                        self.emit(rest);
+                    let Some(k) = self.copy_escaped(&seg[i..], false) else {
                         return Ok(());
                     };
-                    if k > 0 {
-                        self.emit(&rest[..k]);
-                    }
                     i += k;
-                    match rest[k] {
-                        b'\n' => {
-                            self.newline(base + i);
+                    // An LF.
+                    self.newline(base + i);
+                    self.prev_was_terminator = false;
+                    match seg.get(i + 1) {
+                        // The next line starts with a byte that no
+                        // terminator line starts with: it is content.
+                        Some(&c) if c != b' ' && c != b'}' && c != b'\n' => {
+                            self.emit(JSON_LF);
+                        }
+                        _ => {
                             self.state = State::RawCand;
                             self.cand_lf = true;
-                            self.prev_was_terminator = false;
                         }
-                        b'"' => self.emit(b"\\\""),
-                        b'\\' => self.emit(b"\\\\"),
-                        c => self.emit_control(c),
                     }
                     i += 1;
                 }
@@ -609,17 +681,12 @@ impl<S: Sink> CanonicalStream<S> {
                     }
                 },
                 State::QStr | State::Tag => {
-                    let rest = &seg[i..];
-                    let Some(k) = find_first(rest, quoted_special) else {
-                        self.emit(rest);
+                    let Some(k) = self.copy_escaped(&seg[i..], true) else {
                         return Ok(());
                     };
-                    if k > 0 {
-                        self.emit(&rest[..k]);
-                    }
                     i += k;
                     let at = base + i;
-                    match rest[k] {
+                    match seg[i] {
                         b'"' => {
                             if self.state == State::Tag {
                                 self.emit(b"\"");
@@ -629,7 +696,6 @@ impl<S: Sink> CanonicalStream<S> {
                                 self.state = State::QEnd;
                             }
                         }
-                        b'\\' => self.emit(b"\\\\"),
                         b'\n' => return Err(ParseError::new(Reason::LineFeedInQuotedString, at)),
                         c => {
                             return Err(ParseError::new(
@@ -662,6 +728,24 @@ impl<S: Sink> CanonicalStream<S> {
                         _ => return Err(ParseError::new(Reason::InvalidHandleIdByte, at)),
                     }
                     i += 1;
+                }
+                State::Header(0) if seg[i..].starts_with(HEADER) => {
+                    self.newline(at + 6);
+                    self.newline(at + 7);
+                    self.state = State::AfterHeader;
+                    i += HEADER.len();
+                }
+                State::HandlesOpen(0) if seg[i..].starts_with(HANDLES_OPEN) => {
+                    self.newline(at + 9);
+                    self.state = State::HlStart;
+                    i += HANDLES_OPEN.len();
+                }
+                State::SclOpen(0) if seg[i..].starts_with(SCL_OPEN) => {
+                    self.newline(at + 5);
+                    self.emit(JSON_CONTENT_OPEN);
+                    self.cand_spaces = 0;
+                    self.state = State::Mode;
+                    i += SCL_OPEN.len();
                 }
                 State::Header(k) => {
                     if b != HEADER[usize::from(k)] {
@@ -937,4 +1021,34 @@ pub fn canonical_streamed(input: &[u8]) -> Result<Vec<u8>, ParseError> {
     let mut engine = CanonicalStream::new(Vec::with_capacity(input.len() + 256));
     engine.feed(input)?;
     engine.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word masks find exactly the first special byte, whatever the
+    /// bytes around it (the borrow may flag bytes after it, never before).
+    #[test]
+    fn word_masks_find_exactly_the_first_special_byte() {
+        let raw = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+        let quoted = |b: u8| raw(b) || b == 0x7f;
+        for b in 0u8..=255 {
+            for filler in [b'a', 0x00, 0xff, b'"', 0x20, 0x1f, 0x80, 0x7f, 0x21] {
+                for pos in 0..8 {
+                    let mut w = [filler; 8];
+                    w[pos] = b;
+                    let x = u64::from_le_bytes(w);
+                    for (mask, is) in [
+                        (raw_special(x), &raw as &dyn Fn(u8) -> bool),
+                        (quoted_special(x), &quoted),
+                    ] {
+                        let first = w.iter().position(|&c| is(c));
+                        let found = (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize);
+                        assert_eq!(found, first, "byte {b:#x} at {pos} in {w:?}");
+                    }
+                }
+            }
+        }
+    }
 }
