@@ -24,6 +24,7 @@
 mod passport_targets;
 mod scl;
 pub mod spec_literal;
+mod stream;
 
 pub use passport_targets::{
     jwks_parse, passport_verify, passport_verify_bytes, IssueInput, JsonValue, KnownString, Name,
@@ -33,6 +34,7 @@ pub use scl::{
     canon_decode, scl_differential, scl_parse, scl_roundtrip, scl_roundtrip_bytes, HandleInput,
     IdInput, Piece, SclRoundtripInput, TextInput,
 };
+pub use stream::scl_stream;
 
 /// A fuzz target: takes the raw bytes a fuzzer (or a corpus file) provides.
 pub type Target = fn(&[u8]);
@@ -43,6 +45,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("scl_parse", scl_parse),
     ("scl_roundtrip", scl_roundtrip_bytes),
     ("scl_differential", scl_differential),
+    ("scl_stream", scl_stream),
     ("canon_decode", canon_decode),
     ("passport_verify", passport_verify_bytes),
     ("jwks_parse", jwks_parse),
