@@ -1,6 +1,7 @@
 //! Every SCL:V1 vector as its own test against this project's engine, in
 //! process. `cargo test -p conformance --test vectors -- ID` filters by id.
 
+extern crate aiid_conformance as conformance;
 use conformance::{check_vector, Answer, Strictness, VectorFile};
 use libtest_mimic::{Arguments, Failed, Trial};
 

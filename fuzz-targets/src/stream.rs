@@ -60,7 +60,8 @@ pub fn scl_stream(data: &[u8]) {
         assert!(
             got == expected,
             "streaming engine differs (cuts {cuts:?}):\n stream: {:?}\n parse:  {:?}",
-            got.as_ref().map(|c| String::from_utf8_lossy(c).into_owned()),
+            got.as_ref()
+                .map(|c| String::from_utf8_lossy(c).into_owned()),
             expected
                 .as_ref()
                 .map(|c| String::from_utf8_lossy(c).into_owned()),

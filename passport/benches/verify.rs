@@ -6,6 +6,7 @@
 //! signature: `ed25519_dalek::Verifier::verify` (the headline ratio) and
 //! `VerifyingKey::verify_strict` (what a strict verifier would naively call).
 
+extern crate aiid_passport as passport;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::{Signature, Signer as _, SigningKey};

@@ -1,5 +1,6 @@
 //! The agent handshake state machine and MCP identity binding.
 
+extern crate aiid_passport as passport;
 mod common;
 
 use common::*;

@@ -1,6 +1,7 @@
 //! Keys: RFC 8037 appendix A (verbatim), PEM, seeds, JWK sets; the issuer
 //! and its interoperability with `jsonwebtoken`'s own verifier.
 
+extern crate aiid_passport as passport;
 mod common;
 
 use common::*;

@@ -1,6 +1,7 @@
 //! The security rules of `spec/passport.md`, one test (at least) each, with
 //! tokens made by an independent signer (see `common`).
 
+extern crate aiid_passport as passport;
 mod common;
 
 use common::*;

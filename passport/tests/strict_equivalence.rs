@@ -1,6 +1,7 @@
 //! `verify_signature_strict` (one plain verification plus encoding checks)
 //! accepts exactly what `ed25519-dalek`'s `verify_strict` accepts.
 
+extern crate aiid_passport as passport;
 use curve25519_dalek::constants::EIGHT_TORSION;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use passport::verify_signature_strict;

@@ -1,6 +1,7 @@
 //! Runs `spec/vectors/passport.json` through the library side of the
 //! conformance protocol (`passport::conformance::respond`).
 
+extern crate aiid_passport as passport;
 use passport::conformance::{compare, request_for, respond};
 use serde_json::Value;
 use std::collections::BTreeSet;

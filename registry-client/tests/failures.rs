@@ -1,6 +1,7 @@
 //! Client behaviour against servers that are down, slow, return garbage,
 //! oversized bodies, wrong content types, errors, redirects; cache rules.
 
+extern crate aiid_registry_client as registry_client;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};

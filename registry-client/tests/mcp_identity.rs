@@ -2,6 +2,7 @@
 //! `/.well-known/ai-identity.json` is trusted only if this registry lists its
 //! host as a verified surface.
 
+extern crate aiid_registry_client as registry_client;
 use axum::http::header;
 use axum::routing::get;
 use axum::Router;

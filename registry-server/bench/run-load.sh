@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 CONNS="${1:-8}"
 SECS="${2:-10}"
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q -p registry-server --bins -p aiid
+cargo build --release -q -p aiid-registry-server --bins -p aiid-cli
 BIN="$TARGET/release"
 WORK="$(mktemp -d)"
 cleanup() {

@@ -1,5 +1,6 @@
 //! An acknowledged revocation survives SIGKILL right after the answer.
 
+extern crate aiid_registry_server as registry_server;
 mod common;
 
 use registry_client::{BlockingClient, ClientConfig, IssueRequest, RevokeRequest};

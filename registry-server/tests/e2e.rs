@@ -2,6 +2,7 @@
 //! verify online → revoke → revocation list → verify fails; handshake;
 //! error statuses; MCP; DID; key rotation.
 
+extern crate aiid_registry_server as registry_server;
 mod common;
 
 use common::{fixture, raw, TestServer};

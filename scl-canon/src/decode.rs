@@ -5,7 +5,8 @@
 //! fixed (the canonical form has one shape), so decoding is a walk over
 //! expected literals and strings; the error is the first offending byte.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::{string::String, vec, vec::Vec};
 
 use scl_parse::{BuildError, Content, Document, Handle};
 
@@ -62,7 +63,7 @@ pub struct DecodeError {
 ///
 /// `decode(&to_vec(&doc)) == Ok(doc)` for every document.
 pub fn decode(json: &[u8]) -> Result<Document<'_>, DecodeError> {
-    if let Err(e) = std::str::from_utf8(json) {
+    if let Err(e) = core::str::from_utf8(json) {
         // Report the first structural problem if it comes before the bad byte.
         let at = e.valid_up_to();
         return match Decoder::new(&json[..at]).document() {
@@ -256,7 +257,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn utf8(&self, from: usize, to: usize) -> Result<&'a str, DecodeError> {
-        std::str::from_utf8(&self.b[from..to])
+        core::str::from_utf8(&self.b[from..to])
             .map_err(|e| self.err(from + e.valid_up_to(), DecodeErrorKind::InvalidUtf8))
     }
 }

@@ -1,8 +1,12 @@
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
+#![no_std]
 
-use std::io::{self, Write};
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+use alloc::vec::Vec;
+use core::convert::Infallible;
 
 use scl_parse::Document;
 
@@ -25,39 +29,93 @@ const HANDLE_OPEN: &[u8] = b"{\"id\":";
 const TAGS_OPEN: &[u8] = b",\"tags\":[";
 const HANDLE_CLOSE: &[u8] = b"],\"type\":\"Handle\"}";
 
+/// Where canonical bytes go: a byte vector, a hasher, or (with the `std`
+/// feature) any [`std::io::Write`] through [`IoSink`].
+///
+/// The encoder hands a sink small pieces (structure) and blocks of up to
+/// 16 KiB (escaped strings); a sink that pays per call should buffer.
+pub trait Sink {
+    /// What a failed write reports ([`Infallible`] for in-memory sinks).
+    type Error;
+    /// Appends `bytes`, all of them, or fails.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
+}
+
+impl Sink for Vec<u8> {
+    type Error = Infallible;
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Infallible> {
+        self.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    type Error = S::Error;
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), S::Error> {
+        (**self).put(bytes)
+    }
+}
+
+/// A [`Sink`] over any [`std::io::Write`].
+#[cfg(feature = "std")]
+#[derive(Debug)]
+pub struct IoSink<W>(pub W);
+
+#[cfg(feature = "std")]
+impl<W: std::io::Write> Sink for IoSink<W> {
+    type Error = std::io::Error;
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.0.write_all(bytes)
+    }
+}
+
 /// Writes the canonical JSON of `doc` into `out`, piece by piece, without
 /// building it in memory first.
 ///
 /// Small pieces are written as they come; wrap an unbuffered sink (a file, a
 /// socket, a hasher) in a [`std::io::BufWriter`].
-pub fn write_canonical<W: Write + ?Sized>(doc: &Document<'_>, out: &mut W) -> io::Result<()> {
-    out.write_all(DOC_OPEN)?;
+#[cfg(feature = "std")]
+pub fn write_canonical<W: std::io::Write + ?Sized>(
+    doc: &Document<'_>,
+    out: &mut W,
+) -> std::io::Result<()> {
+    encode(doc, &mut IoSink(out))
+}
+
+/// Encodes the canonical JSON of `doc` into `out`, piece by piece, without
+/// building it in memory first (the `no_std` form of `write_canonical`).
+pub fn encode<S: Sink + ?Sized>(doc: &Document<'_>, out: &mut S) -> Result<(), S::Error> {
+    out.put(DOC_OPEN)?;
     for (i, handle) in doc.handles().iter().enumerate() {
         if i > 0 {
-            out.write_all(b",")?;
+            out.put(b",")?;
         }
-        out.write_all(HANDLE_OPEN)?;
+        out.put(HANDLE_OPEN)?;
         write_string(out, [handle.id()])?;
-        out.write_all(TAGS_OPEN)?;
+        out.put(TAGS_OPEN)?;
         for (j, tag) in handle.tags().enumerate() {
             if j > 0 {
-                out.write_all(b",")?;
+                out.put(b",")?;
             }
             write_string(out, [tag])?;
         }
-        out.write_all(HANDLE_CLOSE)?;
+        out.put(HANDLE_CLOSE)?;
     }
-    out.write_all(SCL_OPEN)?;
+    out.put(SCL_OPEN)?;
     write_string(out, doc.content().chunks())?;
-    out.write_all(DOC_CLOSE)
+    out.put(DOC_CLOSE)
 }
 
 /// The canonical JSON of `doc` as a byte vector.
 pub fn to_vec(doc: &Document<'_>) -> Vec<u8> {
     let mut out = Vec::with_capacity(canonical_len(doc));
-    // Writing into a Vec cannot fail.
-    let _ = write_canonical(doc, &mut out);
-    out
+    match encode(doc, &mut out) {
+        Ok(()) => out,
+        Err(never) => match never {},
+    }
 }
 
 /// The exact length in bytes of the canonical JSON of `doc`, computed without
@@ -92,43 +150,43 @@ fn escaped_len(s: &str) -> usize {
 }
 
 /// Writes the concatenation of `chunks` as one canonical JSON string.
-fn write_string<'s, W: Write + ?Sized>(
-    out: &mut W,
+fn write_string<'s, S: Sink + ?Sized>(
+    out: &mut S,
     chunks: impl IntoIterator<Item = &'s str>,
-) -> io::Result<()> {
-    out.write_all(b"\"")?;
+) -> Result<(), S::Error> {
+    out.put(b"\"")?;
     for chunk in chunks {
         write_escaped(out, chunk.as_bytes())?;
     }
-    out.write_all(b"\"")
+    out.put(b"\"")
 }
 
 /// Writes `bytes` with minimal JSON escaping: `"` → `\"`, `\` → `\\`,
 /// U+0000–U+001F → `\u00xx`; everything else verbatim.
-fn write_escaped<W: Write + ?Sized>(out: &mut W, bytes: &[u8]) -> io::Result<()> {
+fn write_escaped<S: Sink + ?Sized>(out: &mut S, bytes: &[u8]) -> Result<(), S::Error> {
     // Short strings (ids, tags, small content) get a small block, so that
     // zeroing the block never costs more than the string.
     if bytes.len() <= 256 {
-        write_escaped_in_blocks::<512, W>(out, bytes)
+        write_escaped_in_blocks::<512, S>(out, bytes)
     } else if bytes.len() <= 2048 {
-        write_escaped_in_blocks::<4096, W>(out, bytes)
+        write_escaped_in_blocks::<4096, S>(out, bytes)
     } else {
-        write_escaped_in_blocks::<{ 16 * 1024 }, W>(out, bytes)
+        write_escaped_in_blocks::<{ 16 * 1024 }, S>(out, bytes)
     }
 }
 
 /// Escapes into a local block of `BLOCK` bytes, 8 input bytes per step when
 /// none of them needs escaping, and hands the sink block-sized writes.
-fn write_escaped_in_blocks<const BLOCK: usize, W: Write + ?Sized>(
-    out: &mut W,
+fn write_escaped_in_blocks<const BLOCK: usize, S: Sink + ?Sized>(
+    out: &mut S,
     bytes: &[u8],
-) -> io::Result<()> {
+) -> Result<(), S::Error> {
     let mut block = [0u8; BLOCK];
     let mut len = 0;
     let mut i = 0;
     while i < bytes.len() {
         if len > BLOCK - 64 {
-            out.write_all(&block[..len])?;
+            out.put(&block[..len])?;
             len = 0;
         }
         if let Some(word) = bytes.get(i..i + 8) {
@@ -143,7 +201,7 @@ fn write_escaped_in_blocks<const BLOCK: usize, W: Write + ?Sized>(
         len += escape_byte(b, &mut block[len..len + 6]);
         i += 1;
     }
-    out.write_all(&block[..len])
+    out.put(&block[..len])
 }
 
 /// Writes the canonical form of one byte into `to` (at least 6 bytes);
@@ -206,7 +264,9 @@ fn load(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use alloc::{format, vec};
 
     #[test]
     fn word_mask_is_exact_for_every_byte_and_position() {

@@ -1,11 +1,14 @@
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
+#![no_std]
 
-use std::fmt;
-use std::io::{self, Write};
-use std::str::FromStr;
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
+use core::fmt;
+use core::str::FromStr;
+
+use scl_canon::Sink;
 use scl_parse::{Document, ParseError};
 use sha2::{Digest, Sha256};
 
@@ -16,7 +19,7 @@ pub mod stream_io;
 /// The identity of an SCL:V1 document: SHA-256 of its canonical JSON bytes.
 ///
 /// Displays as 64 lowercase hex digits; parses from 64 hex digits (either
-/// case); serializes with serde as that hex string.
+/// case); with the `serde` feature, serializes as that hex string.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DocHash([u8; 32]);
 
@@ -31,32 +34,42 @@ impl DocHash {
         &self.0
     }
 
-    /// The identity of a document already parsed.
+    /// The identity of a document already parsed, computed on the calling
+    /// thread, without allocating: the canonical JSON streams through a small
+    /// stack buffer into SHA-256.
     ///
-    /// Large documents (content of 1 MiB or more) are hashed on a second
-    /// thread while this one encodes, so that encoding and SHA-256 overlap;
-    /// the result is identical either way. Memory use stays bounded (a few
-    /// 256 KiB buffers), whatever the document size.
+    /// For very large documents, [`DocHash::of_document_parallel`] (feature
+    /// `std`) overlaps encoding and hashing on two threads; the result is
+    /// the same.
     pub fn of_document(doc: &Document<'_>) -> Self {
-        if doc.content().len() >= PIPELINE_THRESHOLD {
+        let mut sink = HashSink::new();
+        match scl_canon::encode(doc, &mut sink) {
+            Ok(()) => sink.finish(),
+            Err(never) => match never {},
+        }
+    }
+
+    /// The same as [`DocHash::of_document`], which never starts a thread
+    /// either; kept so that callers can say so explicitly.
+    pub fn of_document_on_this_thread(doc: &Document<'_>) -> Self {
+        Self::of_document(doc)
+    }
+
+    /// The identity of a document, with the canonical encoding on the calling
+    /// thread and SHA-256 on a second, scoped thread, joined before this
+    /// returns; memory stays bounded (a few 256 KiB buffers) whatever the
+    /// document size. Pays off from about 1 MiB of content
+    /// ([`PARALLEL_THRESHOLD`]); below that, and when no thread can be
+    /// started, it computes on the calling thread. Same result as
+    /// [`DocHash::of_document`].
+    #[cfg(feature = "std")]
+    pub fn of_document_parallel(doc: &Document<'_>) -> Self {
+        if doc.content().len() >= PARALLEL_THRESHOLD {
             if let Some(hash) = pipelined::hash(doc) {
                 return hash;
             }
         }
-        Self::of_document_on_this_thread(doc)
-    }
-
-    /// The identity of a document, computed on the calling thread only.
-    pub fn of_document_on_this_thread(doc: &Document<'_>) -> Self {
-        let mut sink = HashSink::new();
-        {
-            let capacity = (doc.content().len() + 1024).min(HASH_BUFFER);
-            let mut buffered = io::BufWriter::with_capacity(capacity, &mut sink);
-            // The sink never fails, so neither does the buffer.
-            let _ = scl_canon::write_canonical(doc, &mut buffered);
-            let _ = buffered.flush();
-        }
-        sink.finish()
+        Self::of_document(doc)
     }
 
     /// SHA-256 of bytes that are already canonical JSON. The bytes are not
@@ -66,44 +79,67 @@ impl DocHash {
     }
 }
 
-/// Content length from which [`DocHash::of_document`] hashes on a second thread.
-const PIPELINE_THRESHOLD: usize = 1 << 20;
+/// Content length from which [`DocHash::of_document_parallel`] uses a second
+/// thread.
+pub const PARALLEL_THRESHOLD: usize = 1 << 20;
 
-/// Buffer between the canonical encoder and SHA-256: large enough that the
-/// hasher sees long runs, small enough to stay in L2.
-const HASH_BUFFER: usize = 64 * 1024;
+/// Bytes gathered before SHA-256 sees them: enough that the hasher gets long
+/// runs of blocks, small enough for any stack.
+const HASH_BUFFER: usize = 4096;
 
-/// An `io::Write` that feeds SHA-256.
-struct HashSink(Sha256);
+/// A [`Sink`] that feeds SHA-256 through a fixed stack buffer.
+struct HashSink {
+    sha: Sha256,
+    buf: [u8; HASH_BUFFER],
+    len: usize,
+}
 
 impl HashSink {
     fn new() -> Self {
-        HashSink(Sha256::new())
+        HashSink {
+            sha: Sha256::new(),
+            buf: [0; HASH_BUFFER],
+            len: 0,
+        }
     }
 
-    fn finish(self) -> DocHash {
-        DocHash(self.0.finalize().into())
+    fn finish(mut self) -> DocHash {
+        self.sha.update(&self.buf[..self.len]);
+        DocHash(self.sha.finalize().into())
     }
 }
 
-impl Write for HashSink {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
+impl Sink for HashSink {
+    type Error = core::convert::Infallible;
 
-    fn flush(&mut self) -> io::Result<()> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        if let Some(room) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+            room.copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.sha.update(&self.buf[..self.len]);
+            self.len = 0;
+            if bytes.len() >= HASH_BUFFER / 2 {
+                self.sha.update(bytes);
+            } else {
+                self.buf[..bytes.len()].copy_from_slice(bytes);
+                self.len = bytes.len();
+            }
+        }
         Ok(())
     }
 }
 
+#[cfg(feature = "std")]
 mod pipelined {
     //! Canonical encoding on the calling thread, SHA-256 on a helper thread,
     //! connected by a bounded queue of recycled buffers.
 
-    use std::io::{self, Write};
+    use alloc::vec::Vec;
     use std::sync::mpsc::{self, Receiver, SyncSender};
 
+    use scl_canon::Sink;
     use sha2::{Digest, Sha256};
 
     use super::{DocHash, Document};
@@ -134,12 +170,15 @@ mod pipelined {
                 to_hasher,
                 recycled,
             };
-            let sent = scl_canon::write_canonical(doc, &mut writer).and_then(|()| writer.send());
+            let sent = scl_canon::encode(doc, &mut writer).and_then(|()| writer.send());
             drop(writer);
             let hash = hasher.join().ok();
             sent.ok().and(hash)
         })
     }
+
+    /// The hash thread stopped (it cannot, short of a panic).
+    struct Stopped;
 
     struct ChunkWriter {
         buf: Vec<u8>,
@@ -148,30 +187,29 @@ mod pipelined {
     }
 
     impl ChunkWriter {
-        fn send(&mut self) -> io::Result<()> {
+        fn send(&mut self) -> Result<(), Stopped> {
             let next = self
                 .recycled
                 .try_recv()
                 .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
-            let full = std::mem::replace(&mut self.buf, next);
-            self.to_hasher
-                .send(full)
-                .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "hash thread stopped"))
+            let full = core::mem::replace(&mut self.buf, next);
+            self.to_hasher.send(full).map_err(|_| Stopped)
         }
     }
 
-    impl Write for ChunkWriter {
-        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-            let room = CHUNK - self.buf.len().min(CHUNK);
-            let n = data.len().min(room);
-            self.buf.extend_from_slice(&data[..n]);
-            if self.buf.len() >= CHUNK {
-                self.send()?;
-            }
-            Ok(n)
-        }
+    impl Sink for ChunkWriter {
+        type Error = Stopped;
 
-        fn flush(&mut self) -> io::Result<()> {
+        fn put(&mut self, mut data: &[u8]) -> Result<(), Stopped> {
+            while !data.is_empty() {
+                let room = CHUNK - self.buf.len().min(CHUNK);
+                let n = data.len().min(room);
+                self.buf.extend_from_slice(&data[..n]);
+                data = &data[n..];
+                if self.buf.len() >= CHUNK {
+                    self.send()?;
+                }
+            }
             Ok(())
         }
     }
@@ -228,15 +266,17 @@ impl FromStr for DocHash {
     }
 }
 
+#[cfg(feature = "serde")]
 impl serde::Serialize for DocHash {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
+#[cfg(feature = "serde")]
 impl<'de> serde::Deserialize<'de> for DocHash {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let s = <alloc::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
     }
 }
@@ -311,7 +351,9 @@ pub fn hash_raw_input(input: &[u8]) -> RawInputHash {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use alloc::string::ToString;
 
     const GOLDEN_1: &[u8] = b"SCL:V1\n\nhandles {\n  h1(\"test\")\n}\nscl {\n  \"hello world\"\n}";
 
@@ -346,7 +388,10 @@ mod tests {
             input.extend_from_slice(b"\n}");
             let doc = scl_parse::parse(&input).unwrap();
             let expected = DocHash::of_canonical_bytes(&scl_canon::to_vec(&doc));
+            #[cfg(feature = "std")]
             assert_eq!(pipelined::hash(&doc), Some(expected), "size {size}");
+            #[cfg(feature = "std")]
+            assert_eq!(DocHash::of_document_parallel(&doc), expected);
             assert_eq!(DocHash::of_document_on_this_thread(&doc), expected);
             assert_eq!(DocHash::of_document(&doc), expected);
         }
@@ -369,8 +414,14 @@ mod tests {
         let mut bad = h.to_string();
         bad.replace_range(10..11, "g");
         assert_eq!(bad.parse::<DocHash>(), Err(DocHashParseError::NotHex(10)));
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_uses_the_hex_string() {
+        let h = identity(GOLDEN_1).unwrap();
         let json = serde_json::to_string(&h).unwrap();
-        assert_eq!(json, format!("\"{h}\""));
+        assert_eq!(json, std::format!("\"{h}\""));
         assert_eq!(serde_json::from_str::<DocHash>(&json).unwrap(), h);
     }
 

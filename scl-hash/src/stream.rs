@@ -26,8 +26,6 @@
 //! Only `core` is used here; the `std::io::Read` adapters and the two-thread
 //! pipeline are in [`crate::stream_io`] (feature `std`).
 
-extern crate alloc;
-
 use alloc::vec::Vec;
 
 use scl_parse::{ErrorCode, LineColumn, ParseError, Reason};

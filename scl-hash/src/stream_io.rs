@@ -8,6 +8,8 @@
 
 use std::io::{self, Read};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::vec;
+use std::vec::Vec;
 
 use scl_parse::{LineColumn, ParseError};
 use sha2::{Digest, Sha256};

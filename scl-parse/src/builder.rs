@@ -1,6 +1,7 @@
 //! Building documents in code and writing them as SCL:V1 bytes.
 
-use std::borrow::Cow;
+use alloc::borrow::Cow;
+use alloc::{string::String, vec::Vec};
 
 use crate::document::{Content, Document, Handle};
 use crate::validate::{self, BuildError};

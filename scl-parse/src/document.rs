@@ -1,9 +1,13 @@
 //! The SCL:V1 AST: a document is a non-empty list of handles and one content
 //! string. Every `Document` value is one that some SCL:V1 input parses to:
 //! the constructors check it, so invalid states cannot be represented.
+use alloc::{
+    string::{String, ToString},
+    vec::Vec,
+};
 
-use std::borrow::Cow;
-use std::fmt;
+use alloc::borrow::Cow;
+use core::fmt;
 
 use crate::validate::{self, BuildError};
 

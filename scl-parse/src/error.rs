@@ -1,7 +1,12 @@
 //! The one error an SCL:V1 input can produce: a stable code, a byte offset, and
 //! a precise reason for humans.
 
-use std::fmt;
+use alloc::{
+    borrow::ToOwned,
+    format,
+    string::{String, ToString},
+};
+use core::fmt;
 
 /// The stable SCL:V1 error codes. The code and the offset are the protocol;
 /// everything else about an error (reason, message, hint) is for humans.
@@ -98,7 +103,7 @@ impl fmt::Display for ErrorCode {
 #[error("unknown SCL:V1 error code {0:?} (expected E001, E101-E105, E201, E202 or E900)")]
 pub struct UnknownErrorCode(pub String);
 
-impl std::str::FromStr for ErrorCode {
+impl core::str::FromStr for ErrorCode {
     type Err = UnknownErrorCode;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ErrorCode::ALL

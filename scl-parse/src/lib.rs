@@ -1,6 +1,9 @@
-#![forbid(unsafe_code)]
-#![warn(missing_docs)]
 #![doc = include_str!("../README.md")]
+#![no_std]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 mod builder;
 mod document;

@@ -5,9 +5,10 @@
 //! input is known to be valid are the spans turned into `&str`. The answer is
 //! the lower-offset error of the two passes, E001 winning a tie (the global
 //! scan only produces E001).
+use alloc::vec::Vec;
 
-use std::borrow::Cow;
-use std::ops::Range;
+use alloc::borrow::Cow;
+use core::ops::Range;
 
 use crate::document::{Content, Document, Handle};
 use crate::error::{ErrorCode, ParseError, Reason};
@@ -22,7 +23,7 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 ///
 /// Runs in time linear in the input; raw-mode content is never copied.
 pub fn parse(input: &[u8]) -> Result<Document<'_>, ParseError> {
-    let text = std::str::from_utf8(input);
+    let text = core::str::from_utf8(input);
     let global = first_forbidden_byte(input, text.as_ref().err().map(|e| e.valid_up_to()));
     let structure = Structure::parse(input);
     match (structure, global) {

@@ -8,6 +8,7 @@
 //! Exit status: 0 all vectors pass, 1 some fail, 2 usage or I/O error.
 #![forbid(unsafe_code)]
 
+extern crate aiid_conformance as conformance;
 use std::process::ExitCode;
 
 const DEFAULT_VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/vectors/passport.json");

@@ -1,6 +1,7 @@
 #![forbid(unsafe_code)]
 //! `scl-conformance`: runs the SCL:V1 vectors against any engine.
 
+extern crate aiid_conformance as conformance;
 /// `println!` that ignores a closed stdout (e.g. piped into `head`).
 macro_rules! say {
     ($($arg:tt)*) => {{

@@ -4,6 +4,7 @@
 //! Prints `listening on <url> issuer <iss>` once bound.
 #![forbid(unsafe_code)]
 
+extern crate aiid_registry_server as registry_server;
 use registry_server::{serve_blocking, ServerConfig};
 use std::io::Write as _;
 use std::process::ExitCode;

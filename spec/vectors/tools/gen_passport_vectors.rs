@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo run -q -p passport --example gen_passport_vectors > spec/vectors/passport.json`
 
+extern crate aiid_passport as passport;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use ed25519_dalek::{Signer as _, SigningKey};

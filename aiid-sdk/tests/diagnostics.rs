@@ -2,7 +2,7 @@
 //! few structural errors. Review changes with `cargo insta review`.
 
 fn render(input: &[u8]) -> String {
-    let err = aiid::parse(input).expect_err("the input is invalid");
+    let err = aiid_sdk::parse(input).expect_err("the input is invalid");
     err.render("run.scl", input)
 }
 

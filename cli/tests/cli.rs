@@ -1,12 +1,22 @@
 //! The `aiid` binary as a user runs it: exit codes, output formats, stdin.
 
-use std::io::Write;
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+/// The repository root, where `examples/` is (the tests run from `cli/`).
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+fn read_example(name: &str) -> Vec<u8> {
+    std::fs::read(root().join(name)).unwrap()
+}
 
 fn aiid(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_aiid"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -50,7 +60,7 @@ fn hash_prints_sha256sum_lines_in_argument_order() {
 
 #[test]
 fn hash_reads_stdin_for_dash() {
-    let input = std::fs::read("examples/test_valid.scl").unwrap();
+    let input = read_example("examples/test_valid.scl");
     let o = aiid(&["hash", "-"], &input);
     assert_eq!(stdout(&o), format!("{GOLDEN_1}  -\n"));
 }
@@ -148,7 +158,7 @@ fn parse_reports_valid_files() {
 
 #[test]
 fn engine_protocol() {
-    let input = std::fs::read("examples/test_valid.scl").unwrap();
+    let input = read_example("examples/test_valid.scl");
     let o = aiid(&["engine"], &input);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim_end()).unwrap();
@@ -180,4 +190,42 @@ fn many_files_keep_their_order_across_threads() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(stdout(&o), expected);
+}
+
+#[test]
+fn closed_stdout_ends_quietly_with_status_0() {
+    // `aiid hash` over many files, its reader gone after the first line (as
+    // `aiid hash … | head -1` does): no error message, status 0.
+    let files: Vec<&str> = std::iter::repeat_n("examples/run-declaration.scl", 20_000).collect();
+    for json in [false, true] {
+        let mut args = vec!["hash"];
+        if json {
+            args.push("--json");
+        }
+        args.extend(&files);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aiid"))
+            .args(&args)
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("aiid runs");
+        let mut first = [0u8; 64];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The read end is dropped here: the next writes fail with EPIPE.
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "json={json}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "json={json}");
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aiid"))
+        .args(["canon", "examples/run-declaration.scl"])
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("aiid runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }

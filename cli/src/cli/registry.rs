@@ -158,7 +158,7 @@ pub fn run(cmd: RegistryCommand) -> ExitCode {
                 whois_per_min: rate_limit_whois,
             };
             match registry_server::serve_blocking(listen, cfg, |url, iss| {
-                println!("listening on {url} issuer {iss}");
+                outln!("listening on {url} issuer {iss}");
                 let _ = std::io::stdout().flush();
             }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -183,7 +183,7 @@ fn client(registry: &str) -> Result<BlockingClient, ClientError> {
 macro_rules! print_json {
     ($v:expr) => {
         match serde_json::to_string_pretty($v) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => eprintln!("aiid: cannot print the answer: {e}"),
         }
     };
@@ -275,7 +275,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
             capabilities,
         }) => match admin::create_identity(store, &operator, tier, &surfaces, &capabilities) {
             Ok(rec) => {
-                println!("created identity {}", rec.id);
+                outln!("created identity {}", rec.id);
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e.to_string()),
@@ -283,7 +283,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         AdminCommand::Identity(IdentityCommand::SetTier { id, tier }) => {
             match admin::set_tier(store, &id, tier) {
                 Ok(Some(rec)) => {
-                    println!("identity {} tier {}", rec.id, rec.tier);
+                    outln!("identity {} tier {}", rec.id, rec.tier);
                     ExitCode::SUCCESS
                 }
                 Ok(None) => {
@@ -296,7 +296,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         AdminCommand::ApiKey(ApiKeyCommand::Create { scopes, org }) => {
             match admin::create_api_key(store, &org, &scopes) {
                 Ok(key) => {
-                    println!(
+                    outln!(
                         "api key for {org} with {} (shown once, stored hashed): {key}",
                         scopes.join(",")
                     );
@@ -307,7 +307,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         }
         AdminCommand::Revoke { id, reason } => match admin::revoke(store, &id, &reason) {
             Ok(RevokeOutcome::Revoked(r)) => {
-                println!(
+                outln!(
                     "revoked {} at {}",
                     r.subject,
                     registry_client::rfc3339(r.revoked_at)
@@ -315,7 +315,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Ok(RevokeOutcome::AlreadyRevoked(r)) => {
-                println!(
+                outln!(
                     "already revoked {} at {}",
                     r.subject,
                     registry_client::rfc3339(r.revoked_at)
@@ -330,7 +330,7 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
         },
         AdminCommand::Key(KeyCommand::Rotate) => match admin::rotate_key(store) {
             Ok(kid) => {
-                println!("new issuer key {kid}");
+                outln!("new issuer key {kid}");
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e.to_string()),

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use aiid::{DocHash, ParseError};
+use serde::Serialize;
 
 /// Exit status: every document valid.
 pub const EXIT_VALID: u8 = 0;
@@ -185,11 +186,14 @@ fn worker_count() -> usize {
 }
 
 /// `aiid parse` (`with_hash` = false) and `aiid hash` (`with_hash` = true).
-pub fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> ExitCode {
+///
+/// A failed write to standard output (a closed pipe included) stops the
+/// output and comes back as the error.
+pub fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> io::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut status = EXIT_VALID;
-    let mut write_failed = false;
+    let mut write_failed = None;
     run_ordered(
         files.len(),
         worker_count(),
@@ -202,7 +206,7 @@ pub fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> ExitCode {
         },
         |i, outcome| {
             let name = display_name(&files[i]);
-            if write_failed {
+            if write_failed.is_some() {
                 return;
             }
             let result = report(&mut out, &name, &outcome, json, with_hash);
@@ -211,15 +215,51 @@ pub fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> ExitCode {
                 Outcome::Invalid { .. } => EXIT_INVALID,
                 Outcome::Unreadable(_) => EXIT_USAGE,
             });
-            if result.is_err() {
-                write_failed = true;
+            if let Err(e) = result {
+                write_failed = Some(e);
             }
         },
     );
-    if out.flush().is_err() || write_failed {
-        return ExitCode::from(EXIT_USAGE);
+    if let Some(e) = write_failed {
+        return Err(e);
     }
-    ExitCode::from(status)
+    out.flush()?;
+    Ok(ExitCode::from(status))
+}
+
+/// One `--json` line of `aiid parse` / `aiid hash` for a valid document.
+#[derive(Serialize)]
+struct ValidLine<'a> {
+    file: &'a str,
+    valid: bool,
+    sha256: String,
+}
+
+/// One `--json` line for an invalid document.
+#[derive(Serialize)]
+struct InvalidLine<'a> {
+    file: &'a str,
+    valid: bool,
+    code: &'static str,
+    offset: usize,
+    line: usize,
+    column: usize,
+    message: String,
+}
+
+/// One `--json` line for an input that could not be read (`valid` is null).
+#[derive(Serialize)]
+struct UnreadableLine<'a> {
+    file: &'a str,
+    valid: Option<bool>,
+    error: &'static str,
+    message: &'a str,
+}
+
+/// Writes `line` as one line of JSON.
+fn write_json_line(out: &mut impl Write, line: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, line)?;
+    out.write_all(b"\n")
 }
 
 fn report(
@@ -229,11 +269,15 @@ fn report(
     json: bool,
     with_hash: bool,
 ) -> io::Result<()> {
-    let file = aiid::engine::json_string(name);
     match (outcome, json) {
-        (Outcome::Valid(hash), true) => {
-            writeln!(out, "{{\"file\":{file},\"valid\":true,\"sha256\":\"{hash}\"}}")
-        }
+        (Outcome::Valid(hash), true) => write_json_line(
+            out,
+            &ValidLine {
+                file: name,
+                valid: true,
+                sha256: hash.to_string(),
+            },
+        ),
         (Outcome::Valid(hash), false) if with_hash => writeln!(out, "{hash}  {name}"),
         (Outcome::Valid(_), false) => writeln!(out, "{name}: valid SCL:V1"),
         (
@@ -244,12 +288,17 @@ fn report(
                 ..
             },
             true,
-        ) => writeln!(
+        ) => write_json_line(
             out,
-            "{{\"file\":{file},\"valid\":false,\"code\":\"{}\",\"offset\":{},\"line\":{line},\"column\":{column},\"message\":{}}}",
-            error.code(),
-            error.offset(),
-            aiid::engine::json_string(&error.message()),
+            &InvalidLine {
+                file: name,
+                valid: false,
+                code: error.code().as_str(),
+                offset: error.offset().get(),
+                line: *line,
+                column: *column,
+                message: error.message(),
+            },
         ),
         (Outcome::Invalid { rendered, .. }, false) => {
             // Keep stdout and stderr in order for a reader of both.
@@ -257,10 +306,14 @@ fn report(
             eprint!("{rendered}");
             Ok(())
         }
-        (Outcome::Unreadable(message), true) => writeln!(
+        (Outcome::Unreadable(message), true) => write_json_line(
             out,
-            "{{\"file\":{file},\"valid\":null,\"error\":\"io\",\"message\":{}}}",
-            aiid::engine::json_string(message)
+            &UnreadableLine {
+                file: name,
+                valid: None,
+                error: "io",
+                message,
+            },
         ),
         (Outcome::Unreadable(message), false) => {
             out.flush()?;
@@ -271,39 +324,34 @@ fn report(
 }
 
 /// `aiid canon FILE`: the canonical JSON and one LF, or nothing and an error.
-pub fn canon(file: &Path) -> ExitCode {
+/// A failed write to standard output comes back as the error.
+pub fn canon(file: &Path) -> io::Result<ExitCode> {
     let input = match read_input(file) {
         Ok(bytes) => bytes,
         Err(message) => {
             eprintln!("aiid: error: {message}");
-            return ExitCode::from(EXIT_USAGE);
+            return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
     let doc = match aiid::parse(&input) {
         Ok(doc) => doc,
         Err(error) => {
             eprint!("{}", error.render(&display_name(file), &input));
-            return ExitCode::from(EXIT_INVALID);
+            return Ok(ExitCode::from(EXIT_INVALID));
         }
     };
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(64 * 1024, stdout.lock());
-    let written = aiid::scl_canon::write_canonical(&doc, &mut out)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    match written {
-        Ok(()) => ExitCode::from(EXIT_VALID),
-        Err(e) => {
-            eprintln!("aiid: error: cannot write output: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
-    }
+    aiid::scl_canon::write_canonical(&doc, &mut out)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_VALID))
 }
 
 /// `aiid engine`: one document on stdin, one protocol JSON line on stdout.
 /// The input is streamed through the engine (`scl_hash::stream`); only the
 /// canonical JSON, which the answer contains, is held in memory.
-pub fn engine() -> ExitCode {
+pub fn engine() -> io::Result<ExitCode> {
     let mut engine = aiid::scl_hash::stream::CanonicalStream::new(Vec::new());
     let mut stdin = io::stdin().lock();
     let mut buf = vec![0u8; 256 * 1024];
@@ -315,7 +363,7 @@ pub fn engine() -> ExitCode {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 eprintln!("aiid: error: cannot read standard input: {e}");
-                return ExitCode::from(EXIT_USAGE);
+                return Ok(ExitCode::from(EXIT_USAGE));
             }
         };
         // After an error the rest is read and dropped, so that the writer
@@ -330,11 +378,7 @@ pub fn engine() -> ExitCode {
     };
     let answer = aiid::engine::answer(result.as_deref());
     let mut out = io::stdout().lock();
-    match writeln!(out, "{answer}").and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::from(EXIT_VALID),
-        Err(e) => {
-            eprintln!("aiid: error: cannot write output: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
-    }
+    writeln!(out, "{answer}")?;
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_VALID))
 }

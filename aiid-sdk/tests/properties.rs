@@ -8,7 +8,7 @@
 //! * the streamed identity equals SHA-256 of the materialised canonical JSON;
 //! * mutated inputs never panic and report an offset within the input.
 
-use aiid::{scl_canon, DocHash, Document, DocumentBuilder};
+use aiid_sdk::{scl_canon, DocHash, Document, DocumentBuilder};
 use sha2::{Digest, Sha256};
 
 /// xorshift64*: small, deterministic, good enough to spread cases.
@@ -143,10 +143,10 @@ fn indentation_never_changes_the_identity() {
         let expected = DocHash::of_document(&doc);
         for _ in 0..3 {
             let bytes = render_indented(&doc, &mut rng);
-            let parsed = aiid::parse(&bytes)
+            let parsed = aiid_sdk::parse(&bytes)
                 .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(&bytes)));
             assert_eq!(parsed, doc);
-            assert_eq!(aiid::identity(&bytes).unwrap(), expected);
+            assert_eq!(aiid_sdk::identity(&bytes).unwrap(), expected);
         }
     }
 }
@@ -157,7 +157,7 @@ fn builder_round_trip() {
     for _ in 0..3000 {
         let doc = gen_doc(&mut rng);
         let bytes = doc.to_scl();
-        let parsed = aiid::parse(&bytes)
+        let parsed = aiid_sdk::parse(&bytes)
             .unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(&bytes)));
         assert_eq!(parsed, doc);
     }
@@ -198,7 +198,7 @@ fn mutated_inputs_never_panic() {
                 _ => {}
             }
         }
-        match aiid::parse(&bytes) {
+        match aiid_sdk::parse(&bytes) {
             Ok(doc) => {
                 let json = scl_canon::to_vec(&doc);
                 assert_eq!(scl_canon::decode(&json).unwrap(), doc);
@@ -207,8 +207,8 @@ fn mutated_inputs_never_panic() {
         }
         // Same answer twice.
         assert_eq!(
-            aiid::parse(&bytes).map(|d| d.into_owned()),
-            aiid::parse(&bytes).map(|d| d.into_owned())
+            aiid_sdk::parse(&bytes).map(|d| d.into_owned()),
+            aiid_sdk::parse(&bytes).map(|d| d.into_owned())
         );
     }
 }

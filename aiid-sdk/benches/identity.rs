@@ -43,12 +43,12 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 fn measure(name: &str, input: &[u8], rounds: usize, inner: usize) {
-    let doc = aiid::parse(input).expect("benchmark input is valid");
-    let canonical = aiid::scl_canon::to_vec(&doc);
+    let doc = aiid_sdk::parse(input).expect("benchmark input is valid");
+    let canonical = aiid_sdk::scl_canon::to_vec(&doc);
     drop(doc);
     assert_eq!(
-        aiid::identity(input).unwrap(),
-        aiid::DocHash::of_canonical_bytes(&canonical)
+        aiid_sdk::identity(input).unwrap(),
+        aiid_sdk::DocHash::of_canonical_bytes(&canonical)
     );
     let mut sha = Duration::MAX;
     let mut ours = Duration::MAX;
@@ -61,7 +61,7 @@ fn measure(name: &str, input: &[u8], rounds: usize, inner: usize) {
         }));
         ours = ours.min(best_of(1, || {
             for _ in 0..inner {
-                black_box(aiid::identity(black_box(input)).unwrap());
+                black_box(aiid_sdk::identity_parallel(black_box(input)).unwrap());
             }
         }));
     }
@@ -122,10 +122,18 @@ fn linearity(quick: bool) {
     );
     for ((name, a), (_, b)) in shapes(small).into_iter().zip(shapes(large)) {
         let ta = best_of(5, || {
-            black_box(aiid::parse(black_box(&a)).map(|d| d.handles().len()).ok());
+            black_box(
+                aiid_sdk::parse(black_box(&a))
+                    .map(|d| d.handles().len())
+                    .ok(),
+            );
         });
         let tb = best_of(3, || {
-            black_box(aiid::parse(black_box(&b)).map(|d| d.handles().len()).ok());
+            black_box(
+                aiid_sdk::parse(black_box(&b))
+                    .map(|d| d.handles().len())
+                    .ok(),
+            );
         });
         println!(
             "{name:>28}: {:>8.2} ms -> {:>8.2} ms, x{:.1}",

@@ -1,6 +1,6 @@
-#![forbid(unsafe_code)]
 //! The `aiid` command-line tool.
 use clap::{Parser, Subcommand};
+use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,13 +59,29 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        // The reader went away (`aiid hash … | head -1`): what it wanted, it
+        // got. Like `cat` or `sha256sum` under a default SIGPIPE, end quietly.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aiid: error: cannot write output: {e}");
+            ExitCode::from(cli::scl::EXIT_USAGE)
+        }
+    }
+}
+
+/// Parses the command line and runs one command. Only a failed write to
+/// standard output comes back as an error; every other failure has been
+/// reported on standard error and is in the exit code.
+fn run() -> io::Result<ExitCode> {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { json, files } => cli::scl::check_files(&files, json, false),
         Command::Canon { file } => cli::scl::canon(&file),
         Command::Hash { json, files } => cli::scl::check_files(&files, json, true),
         Command::Engine => cli::scl::engine(),
-        Command::Passport(cmd) => cli::passport::run(cmd),
-        Command::Registry(cmd) => cli::registry::run(cmd),
+        Command::Passport(cmd) => Ok(cli::passport::run(cmd)),
+        Command::Registry(cmd) => Ok(cli::registry::run(cmd)),
     }
 }

@@ -19,7 +19,7 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn passport_engine_passes_every_vector_through_the_subprocess_protocol() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/spec/vectors/passport.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/vectors/passport.json");
     let file: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let cmd = [AIID.to_owned(), "passport".into(), "engine".into()];

@@ -231,7 +231,7 @@ fn issue(private_key: &Path, kid: KeyId, iss: Url, claims: &Claims) -> Result<()
         .map_err(|e| format!("{}: {e}", private_key.display()))?;
     let issuer = Issuer::new(&key, kid, iss).map_err(|e| e.to_string())?;
     let token = issuer.issue(claims).map_err(|e| e.to_string())?;
-    println!("{token}");
+    outln!("{token}");
     Ok(())
 }
 
@@ -285,15 +285,15 @@ fn verify(
         Ok(v) => {
             let claims = Value::Object(v.raw_claims());
             if json_out {
-                println!("{}", json!({ "valid": true, "claims": claims }));
+                outln!("{}", json!({ "valid": true, "claims": claims }));
             } else {
-                println!(
+                outln!(
                     "valid: {} ({}, operator {:?})",
                     v.claims.sub,
                     v.claims.tier,
                     v.claims.operator.as_str()
                 );
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&claims).unwrap_or_default()
                 );
@@ -313,9 +313,9 @@ fn print_invalid(e: &PassportError, json_out: bool) {
         if let (Some(c), Some(o)) = (e.claim(), out.as_object_mut()) {
             o.insert("claim".into(), json!(c));
         }
-        println!("{out}");
+        outln!("{out}");
     } else {
-        println!("invalid: {}: {e}", e.code());
+        outln!("invalid: {}: {e}", e.code());
     }
 }
 
@@ -339,11 +339,11 @@ fn inspect(arg: &str) -> ExitCode {
                 "payload": u.payload,
                 "signature_bytes": u.signature_len,
             });
-            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("cannot decode: {}: {e}", e.code());
+            outln!("cannot decode: {}: {e}", e.code());
             ExitCode::from(1)
         }
     }
@@ -358,7 +358,7 @@ fn engine() -> ExitCode {
     let req: Value = match serde_json::from_slice(&buf) {
         Ok(v) => v,
         Err(e) => {
-            println!(
+            outln!(
                 "{}",
                 json!({"valid": false, "error": "bad_request", "message": e.to_string()})
             );
@@ -366,7 +366,7 @@ fn engine() -> ExitCode {
         }
     };
     let out = passport::conformance::respond(&req);
-    println!("{out}");
+    outln!("{out}");
     match out.get("valid").and_then(Value::as_bool) {
         Some(true) => ExitCode::SUCCESS,
         _ => ExitCode::from(1),

@@ -1,4 +1,0 @@
-//! Command-line front end of `aiid`.
-pub mod passport;
-pub mod registry;
-pub mod scl;
