@@ -57,16 +57,6 @@ const WHOLE_INPUT_LIMIT: u64 = 1 << 20;
 /// `aiid hash`: the streaming identity engine (`scl_hash::stream`).
 fn examine_streaming(path: &Path) -> Outcome {
     let name = display_name(path);
-    let reader: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(io::stdin().lock())
-    } else if path.is_dir() {
-        return Outcome::Unreadable(format!("{}: is a directory, not a file", path.display()));
-    } else {
-        match std::fs::File::open(path) {
-            Ok(file) => Box::new(file),
-            Err(e) => return Outcome::Unreadable(format!("cannot read {}: {e}", path.display())),
-        }
-    };
     let unreadable = |e: io::Error| {
         let what = if path == Path::new("-") {
             "standard input".to_string()
@@ -75,8 +65,28 @@ fn examine_streaming(path: &Path) -> Outcome {
         };
         Outcome::Unreadable(format!("cannot read {what}: {e}"))
     };
-    let mut reader = reader;
-    let mut head = Vec::new();
+    // For a file, its size (one fstat) sizes the buffer, so that a small
+    // file is read in one call.
+    let (mut reader, size): (Box<dyn Read>, u64) = if path == Path::new("-") {
+        (Box::new(io::stdin().lock()), 0)
+    } else {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) => return unreadable(e),
+        };
+        match file.metadata() {
+            Ok(meta) if meta.is_dir() => {
+                return Outcome::Unreadable(format!(
+                    "{}: is a directory, not a file",
+                    path.display()
+                ))
+            }
+            Ok(meta) => (Box::new(file), meta.len()),
+            Err(e) => return unreadable(e),
+        }
+    };
+    let capacity = usize::try_from(size.min(WHOLE_INPUT_LIMIT) + 1).unwrap_or(0);
+    let mut head = Vec::with_capacity(capacity);
     if let Err(e) = (&mut reader)
         .take(WHOLE_INPUT_LIMIT + 1)
         .read_to_end(&mut head)
