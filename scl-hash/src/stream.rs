@@ -603,6 +603,85 @@ impl<S: Sink> CanonicalStream<S> {
         }
     }
 
+    /// Fast path for a whole, valid handle line (indentation, id, tags,
+    /// LF) lying in `line`, which starts at a line start: writes its JSON
+    /// and returns its length with the LF. Returns `None`, having written
+    /// nothing, for anything else (a `}` line, a blank line, an error, a line
+    /// cut by the end of the segment); the byte-by-byte states then handle
+    /// it, so errors are found by one code path only.
+    fn handle_line_fast(&mut self, line: &[u8]) -> Option<usize> {
+        let end = memchr::memchr(b'\n', line)?;
+        let l = &line[..end];
+        let mut p = l.iter().position(|&c| c != b' ')?;
+        let id_start = p;
+        if !(l[p].is_ascii_alphabetic() || l[p] == b'_') {
+            return None;
+        }
+        p += 1;
+        while p < l.len() && is_id_byte(l[p]) {
+            p += 1;
+        }
+        let id = &l[id_start..p];
+        if l.get(p) != Some(&b'(') {
+            return None;
+        }
+        p += 1;
+        let tags_start = p;
+        // Validate the tag list first.
+        loop {
+            if l.get(p) != Some(&b'"') {
+                return None;
+            }
+            p += 1;
+            loop {
+                let c = *l.get(p)?;
+                if c == b'"' {
+                    break;
+                }
+                if c < 0x20 || c == 0x7f {
+                    return None;
+                }
+                p += 1;
+            }
+            p += 1;
+            match l.get(p) {
+                Some(b',') => p += 1,
+                Some(b')') if p + 1 == l.len() => break,
+                _ => return None,
+            }
+        }
+        // Valid: write it.
+        self.emit(if self.handles == 0 {
+            JSON_HANDLE_OPEN
+        } else {
+            JSON_NEXT_HANDLE_OPEN
+        });
+        self.emit(id);
+        self.emit(b"\",\"tags\":[");
+        let mut rest = &l[tags_start..p];
+        while let Some(q) = rest.first().filter(|&&c| c == b'"').map(|_| &rest[1..]) {
+            let close = memchr::memchr(b'"', q).unwrap_or(q.len());
+            self.emit(b"\"");
+            let tag = &q[..close];
+            let mut from = 0;
+            for k in memchr::memchr_iter(b'\\', tag) {
+                self.emit(&tag[from..k]);
+                self.emit(b"\\\\");
+                from = k + 1;
+            }
+            self.emit(&tag[from..]);
+            self.emit(b"\"");
+            // Past the closing quote and the `,` (or the final `)`).
+            rest = q.get(close + 2..).unwrap_or(&[]);
+            if !rest.is_empty() {
+                self.emit(b",");
+            }
+        }
+        self.emit(JSON_HANDLE_CLOSE);
+        self.handles += 1;
+        Some(end + 1)
+    }
+
     #[inline]
     fn newline(&mut self, at: usize) {
         self.lines += 1;
@@ -783,6 +862,11 @@ impl<S: Sink> CanonicalStream<S> {
                     i += 1;
                 }
                 State::HlStart => {
+                    if let Some(len) = self.handle_line_fast(&seg[i..]) {
+                        i += len;
+                        self.newline(base + i - 1);
+                        continue;
+                    }
                     self.line_start = at;
                     match b {
                         b'}' => {
