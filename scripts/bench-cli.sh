@@ -83,7 +83,7 @@ for s in $shapes; do
   fi
 done
 
-python3 - "$work" "$aiid" "$rounds" "$shapes" <<'PY'
+python3 -u - "$work" "$aiid" "$rounds" "$shapes" <<'PY'
 import os, statistics, subprocess, sys, time
 work, aiid, rounds, shapes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
 
@@ -114,7 +114,7 @@ for s in shapes:
 PY
 
 if [ "${AIID_BENCH_SKIP_4G:-0}" != "1" ]; then
-  python3 - "$aiid" <<'PY'
+  python3 -u - "$aiid" <<'PY'
 import os, subprocess, sys, threading
 aiid = sys.argv[1]
 MiB = 1 << 20
