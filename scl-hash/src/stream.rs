@@ -682,6 +682,28 @@ impl<S: Sink> CanonicalStream<S> {
         Some(end + 1)
     }
 
+    /// Fast path for a whole quoted-mode line after the first (spaces, a
+    /// quoted string, LF) lying in `line`: writes the LF separator and the
+    /// escaped string, returns the line's length with its LF. `None` for
+    /// anything else (a `}` line, a cut line, an invalid line), which the
+    /// byte-by-byte states then handle; whatever this wrote for an invalid
+    /// line is moot, since an invalid input has no output.
+    fn quoted_line_fast(&mut self, line: &[u8]) -> Option<usize> {
+        let end = memchr::memchr(b'\n', line)?;
+        let l = &line[..end];
+        let p = l.iter().position(|&c| c != b' ')?;
+        if l[p] != b'"' || l.len() < p + 2 || l[l.len() - 1] != b'"' {
+            return None;
+        }
+        self.emit(JSON_LF);
+        let inner = &l[p + 1..l.len() - 1];
+        match self.copy_escaped(inner, true) {
+            // A `"` or a control character inside: the line is invalid.
+            Some(_) => None,
+            None => Some(end + 1),
+        }
+    }
+
     #[inline]
     fn newline(&mut self, at: usize) {
         self.lines += 1;
@@ -1007,6 +1029,13 @@ impl<S: Sink> CanonicalStream<S> {
                     i += 1;
                 }
                 State::QLineStart | State::QIndent => {
+                    if self.state == State::QLineStart {
+                        if let Some(len) = self.quoted_line_fast(&seg[i..]) {
+                            i += len;
+                            self.newline(base + i - 1);
+                            continue;
+                        }
+                    }
                     let indented = self.state == State::QIndent;
                     match b {
                         b'}' if !indented => {
