@@ -53,7 +53,7 @@ def select_scl(vectors):
 
 def main():
     for target in ("scl_parse", "scl_differential", "scl_stream", "scl_roundtrip",
-                   "canon_decode", "passport_verify", "jwks_parse"):
+                   "canon_decode", "passport_verify", "jwks_parse", "attest_verify"):
         shutil.rmtree(CORPUS / target, ignore_errors=True)
 
     chosen = select_scl(scl_vectors())
@@ -94,6 +94,12 @@ def main():
         if digest not in seen:
             seen.add(digest)
             write("jwks_parse", f"jwks-{digest}", data)
+
+    attestation = json.loads((ROOT / "spec/vectors/attestation.json").read_text())
+    for v in attestation["vectors"]:
+        data = v["envelope"].encode("utf-8")
+        if len(data) <= MAX_BYTES:
+            write("attest_verify", v["id"], data)
 
     total = sum(1 for _ in CORPUS.rglob("*") if _.is_file())
     print(f"wrote {total} seed files under {CORPUS.relative_to(ROOT)}")

@@ -38,7 +38,7 @@ for src in fuzz_targets/*.rs; do
   target=$(basename "${src%.rs}")
   case "$target" in
     canon_decode) dict=dictionaries/canon.dict ;;
-    passport_verify | jwks_parse) dict=dictionaries/jose.dict ;;
+    passport_verify | jwks_parse | attest_verify) dict=dictionaries/jose.dict ;;
     *) dict=dictionaries/scl.dict ;;
   esac
   mkdir -p "$scratch/$target"

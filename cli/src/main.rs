@@ -56,6 +56,11 @@ enum Command {
     /// AI Identity registry: client calls, a self-hostable server, admin.
     #[command(subcommand)]
     Registry(cli::registry::RegistryCommand),
+    /// Write a run declaration (SCL:V1) from its parts (spec/run-declaration.md).
+    Declare(cli::declare::DeclareArgs),
+    /// Run attestations: keygen, sign, verify, engine (spec/attestation.md).
+    #[command(subcommand)]
+    Attest(cli::attest::AttestCommand),
 }
 
 fn main() -> ExitCode {
@@ -83,5 +88,7 @@ fn run() -> io::Result<ExitCode> {
         Command::Engine => cli::scl::engine(),
         Command::Passport(cmd) => Ok(cli::passport::run(cmd)),
         Command::Registry(cmd) => Ok(cli::registry::run(cmd)),
+        Command::Declare(args) => Ok(cli::declare::run(args)),
+        Command::Attest(cmd) => Ok(cli::attest::run(cmd)),
     }
 }

@@ -3,15 +3,14 @@
 
 use std::time::Duration;
 
-use conformance::{run_all, run_engine, Selection, Strictness, Totals, VectorFile};
+use conformance::{Selection, Strictness, Subprocess, Totals, VectorFile};
 
 #[test]
 fn aiid_engine_passes_every_vector_through_the_subprocess_protocol() {
     let file = VectorFile::scl_v1().unwrap();
-    let engine = format!("'{}' engine", env!("CARGO_BIN_EXE_aiid"));
-    let outcomes = run_all(&file, &Selection::default(), Strictness::Full, 4, |input| {
-        run_engine(&engine, input, Duration::from_secs(30))
-    });
+    let engine = Subprocess::new(format!("'{}' engine", env!("CARGO_BIN_EXE_aiid")))
+        .timeout(Duration::from_secs(30));
+    let outcomes = file.run(&Selection::default(), Strictness::Full, 4, &engine);
     let failures: Vec<String> = outcomes
         .iter()
         .filter_map(|o| o.failure.as_ref().map(|f| format!("{}: {f}", o.id)))

@@ -19,11 +19,10 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn passport_engine_passes_every_vector_through_the_subprocess_protocol() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/vectors/passport.json");
-    let file: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let cmd = [AIID.to_owned(), "passport".into(), "engine".into()];
-    let outcomes = passport::conformance::run_vectors(&file, &cmd).unwrap();
+    let file = conformance::PassportVectorFile::shipped().unwrap();
+    let engine = conformance::Subprocess::new(format!("'{AIID}' passport engine"))
+        .timeout(std::time::Duration::from_secs(30));
+    let outcomes = file.run(&conformance::Selection::default(), 4, &engine);
     assert!(outcomes.len() >= 80);
     let failed: Vec<_> = outcomes
         .iter()
@@ -52,6 +51,29 @@ fn keygen_issue_verify_inspect() {
         jwks_s,
     ]);
     assert!(o.status.success(), "{o:?}");
+    // RFC 8410 PKCS#8 v1, as `openssl genpkey -algorithm ed25519` writes it;
+    // openssl, when present, reads it and derives the JWKS public key.
+    let pem_text = std::fs::read_to_string(&pem).unwrap();
+    assert!(
+        pem_text.starts_with("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI"),
+        "{pem_text}"
+    );
+    let set: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&jwks).unwrap()).unwrap();
+    let der = Command::new("openssl")
+        .args(["pkey", "-in", pem_s, "-pubout", "-outform", "DER"])
+        .output();
+    match der {
+        Ok(o) => {
+            assert!(o.status.success(), "openssl refused the key: {o:?}");
+            assert_eq!(o.stdout.len(), 44);
+            assert_eq!(
+                passport::b64url_encode(&o.stdout[12..]),
+                set["keys"][0]["x"].as_str().unwrap()
+            );
+        }
+        Err(e) => eprintln!("SKIP: openssl is not available ({e})"),
+    }
     // Refuses to overwrite a private key.
     let o = aiid(&[
         "passport",
@@ -199,5 +221,63 @@ fn keygen_issue_verify_inspect() {
     assert!(stdout(&o).contains("UNVERIFIED"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("UNVERIFIED"));
 
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn issue_reads_pkcs8_v2_keys_and_refuses_a_mismatched_public_key() {
+    // What keygen wrote before (v2, public key attached), seed [7; 32].
+    const V2: &str = "-----BEGIN PRIVATE KEY-----\nMFECAQEwBQYDK2VwBCIEIAcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcH\ngSEA6kpsY+KcUgq+9VB7Ey7F+ZVHdq6+vnuSQh7qaRRG0iw=\n-----END PRIVATE KEY-----\n";
+    let dir = std::env::temp_dir().join(format!("aiid-passport-v2-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let issue = |pem: &str| {
+        let path = dir.join("k.pem");
+        std::fs::write(&path, pem).unwrap();
+        aiid(&[
+            "passport",
+            "issue",
+            "--private-key",
+            path.to_str().unwrap(),
+            "--kid",
+            "k_2024",
+            "--iss",
+            "https://aiidentity.org",
+            "--sub",
+            "aii_demo",
+            "--aud",
+            "verifier",
+            "--tier",
+            "issued",
+            "--operator",
+            "anon",
+            "--ttl",
+            "600",
+            "--now",
+            "1714694400",
+        ])
+    };
+    let o = issue(V2);
+    assert!(o.status.success(), "{o:?}");
+    let token = stdout(&o).trim().to_owned();
+    let mut jwks = passport::Jwks::new();
+    let key = passport::signing_key_from_seed(&[7; 32]).unwrap();
+    jwks.push(passport::Jwk::new(
+        passport::KeyId::new("k_2024").unwrap(),
+        key.verifying_key(),
+    ))
+    .unwrap();
+    let v = passport::Verifier::new(
+        passport::Policy::new("https://aiidentity.org", "verifier"),
+        jwks,
+    )
+    .with_clock(passport::FixedClock(1_714_694_400));
+    assert_eq!(v.verify(&token).unwrap().claims.sub.as_str(), "aii_demo");
+
+    // The attached public key is not the private key's: a clear refusal.
+    let o = issue(&V2.replace("0iw=", "0iA="));
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("public key"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,8 +1,8 @@
 //! Every SCL:V1 vector as its own test against this project's engine, in
-//! process. `cargo test -p conformance --test vectors -- ID` filters by id.
+//! process. `cargo test -p aiid-conformance --test vectors -- ID` filters by id.
 
 extern crate aiid_conformance as conformance;
-use conformance::{check_vector, Answer, Strictness, VectorFile};
+use conformance::{check_vector, Answer, InProcess, Strictness, VectorFile};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 /// The protocol answer of this project's engine, plus the library-level
@@ -13,9 +13,11 @@ use libtest_mimic::{Arguments, Failed, Trial};
 fn our_answer(input: &[u8]) -> Result<Answer, conformance::RunError> {
     if let Ok(doc) = aiid::parse(input) {
         let canonical = aiid::scl_canon::to_vec(&doc);
-        let broken = |what: &str| conformance::RunError::BadOutput {
-            message: format!("library invariant broken: {what}"),
-            stdout: String::from_utf8_lossy(&canonical).into_owned(),
+        let broken = |what: &str| {
+            conformance::RunError::bad_output(
+                format!("library invariant broken: {what}"),
+                &canonical,
+            )
         };
         if aiid::scl_canon::canonical_len(&doc) != canonical.len() {
             return Err(broken("canonical_len differs from the canonical length"));
@@ -35,10 +37,8 @@ fn our_answer(input: &[u8]) -> Result<Answer, conformance::RunError> {
         }
     }
     let line = aiid::engine::respond(input);
-    serde_json::from_str(&line).map_err(|e| conformance::RunError::BadOutput {
-        message: e.to_string(),
-        stdout: line,
-    })
+    serde_json::from_str(&line)
+        .map_err(|e| conformance::RunError::bad_output(e.to_string(), line.as_bytes()))
 }
 
 fn main() {
@@ -49,7 +49,7 @@ fn main() {
         .into_iter()
         .map(|v| {
             Trial::test(v.id.clone(), move || {
-                check_vector(&v, Strictness::Full, our_answer).map_err(|diff| {
+                check_vector(&v, Strictness::Full, &InProcess::scl(our_answer)).map_err(|diff| {
                     Failed::from(format!("{}\n{}\ninput: {:?}", v.description, diff, v.input))
                 })
             })

@@ -21,11 +21,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod attest_targets;
 mod passport_targets;
 mod scl;
 pub mod spec_literal;
 mod stream;
 
+pub use attest_targets::attest_verify;
 pub use passport_targets::{
     jwks_parse, passport_verify, passport_verify_bytes, IssueInput, JsonValue, KnownString, Name,
     PassportInput, SignerInput, Tamper,
@@ -49,4 +51,5 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("canon_decode", canon_decode),
     ("passport_verify", passport_verify_bytes),
     ("jwks_parse", jwks_parse),
+    ("attest_verify", attest_verify),
 ];

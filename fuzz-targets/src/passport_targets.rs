@@ -627,25 +627,27 @@ fn issue_and_verify(i: &IssueInput) {
         None => None,
     };
     let audience = if i.wrong_aud { "someone-else" } else { AUD };
-    let claims = Claims {
-        iss,
-        sub: IdentityId::new("aii_HMB77VQ527B5Z062CNE31D").expect("sub"),
-        aud: if i.aud_many {
+    let Ok(claims) = Claims::builder()
+        .iss(iss)
+        .sub(IdentityId::new("aii_HMB77VQ527B5Z062CNE31D").expect("sub"))
+        .aud(if i.aud_many {
             Audience::Many(vec!["other".to_owned(), audience.to_owned()])
         } else {
             Audience::One(audience.to_owned())
-        },
-        iat: iat_d,
-        exp: exp_d,
-        nbf: nbf_d,
-        jti: i.jti.clone(),
-        tier: Tier::ALL[usize::from(i.tier) % Tier::ALL.len()],
-        operator: Operator::new("anon").expect("operator"),
-        surfaces: Vec::new(),
-        capabilities: Vec::new(),
-        key_id: kid,
-        registry_url: Url::new("https://aiidentity.org/whois/aii_HMB77VQ527B5Z062CNE31D")
-            .expect("url"),
+        })
+        .iat(iat_d)
+        .exp(exp_d)
+        .nbf(nbf_d)
+        .jti(i.jti.clone())
+        .tier(Tier::ALL[usize::from(i.tier) % Tier::ALL.len()])
+        .operator(Operator::new("anon").expect("operator"))
+        .key_id(kid)
+        .registry_url(
+            Url::new("https://aiidentity.org/whois/aii_HMB77VQ527B5Z062CNE31D").expect("url"),
+        )
+        .build()
+    else {
+        return; // refused (exp not after iat): nothing to issue
     };
     let Ok(token) = issuer.issue(&claims) else {
         return; // refused (e.g. exp not after iat): nothing to verify

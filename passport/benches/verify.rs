@@ -1,7 +1,7 @@
 //! Passport verification throughput as a ratio to bare `ed25519-dalek`
 //! signature verification of the same messages, measured in the same run.
 //!
-//! `cargo bench -p passport --bench verify` (goal: ratio >= 0.85).
+//! `cargo bench -p aiid-passport --bench verify` (goal: ratio >= 0.85).
 //! Baselines, over each token's signing input with a pre-decoded key and
 //! signature: `ed25519_dalek::Verifier::verify` (the headline ratio) and
 //! `VerifyingKey::verify_strict` (what a strict verifier would naively call).

@@ -3,6 +3,7 @@
 //! its standard output. [`respond`] is this crate's side; [`run_vectors`]
 //! drives any implementation through `spec/vectors/passport.json`.
 
+use crate::error::ErrorCode;
 use crate::keys::{Jwk, Jwks};
 use crate::revocation::RevocationList;
 use crate::types::Tier;
@@ -11,7 +12,7 @@ use serde_json::{json, Value};
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
-fn invalid(code: &str, message: impl Into<String>) -> Value {
+fn invalid(code: ErrorCode, message: impl Into<String>) -> Value {
     json!({ "valid": false, "error": code, "message": message.into() })
 }
 
@@ -28,7 +29,7 @@ fn policy_from(v: &Value) -> Result<Policy, String> {
         .and_then(Value::as_str)
         .ok_or("policy.audience (string) is required")?;
     let leeway = match v.get("leeway") {
-        None => crate::DEFAULT_LEEWAY_SECS,
+        None => crate::verify::DEFAULT_LEEWAY_SECS,
         Some(l) => l
             .as_u64()
             .ok_or("policy.leeway is a non-negative integer")?,
@@ -40,12 +41,9 @@ fn policy_from(v: &Value) -> Result<Policy, String> {
             .and_then(|s| s.parse().ok())
             .ok_or("policy.min_tier is a tier name")?,
     };
-    Ok(Policy {
-        issuers,
-        audience: audience.to_owned(),
-        leeway_secs: leeway,
-        min_tier,
-    })
+    Ok(Policy::for_issuers(issuers, audience)
+        .with_leeway(leeway)
+        .with_min_tier(min_tier))
 }
 
 /// Answers one conformance request (the implementation side of the protocol).
@@ -58,7 +56,7 @@ fn policy_from(v: &Value) -> Result<Policy, String> {
 pub fn respond(req: &Value) -> Value {
     let token = match req.get("token").and_then(Value::as_str) {
         Some(t) => t,
-        None => return invalid("bad_request", "token (string) is required"),
+        None => return invalid(ErrorCode::BadRequest, "token (string) is required"),
     };
     match req
         .get("layer")
@@ -68,7 +66,7 @@ pub fn respond(req: &Value) -> Value {
         "signature" => {
             let jwk = match req.get("jwk").and_then(Value::as_object) {
                 Some(m) => m,
-                None => return invalid("bad_request", "jwk (object) is required"),
+                None => return invalid(ErrorCode::BadRequest, "jwk (object) is required"),
             };
             // The signature layer takes a JWK without kid (RFC 8037 A.2).
             let mut m = jwk.clone();
@@ -89,16 +87,16 @@ pub fn respond(req: &Value) -> Value {
             let jwks = match req.get("jwks").map(Jwks::from_json_value) {
                 Some(Ok(j)) => j,
                 Some(Err(e)) => return invalid(e.code(), e.to_string()),
-                None => return invalid("bad_request", "jwks is required"),
+                None => return invalid(ErrorCode::BadRequest, "jwks is required"),
             };
             let policy = match req.get("policy").map(policy_from) {
                 Some(Ok(p)) => p,
-                Some(Err(e)) => return invalid("bad_request", e),
-                None => return invalid("bad_request", "policy is required"),
+                Some(Err(e)) => return invalid(ErrorCode::BadRequest, e),
+                None => return invalid(ErrorCode::BadRequest, "policy is required"),
             };
             let now = match req.get("now").and_then(Value::as_i64) {
                 Some(n) => n,
-                None => return invalid("bad_request", "now (integer seconds) is required"),
+                None => return invalid(ErrorCode::BadRequest, "now (integer seconds) is required"),
             };
             let mut verifier = Verifier::new(policy, jwks).with_clock(FixedClock(now));
             match req.get("revocations") {
@@ -108,7 +106,7 @@ pub fn respond(req: &Value) -> Value {
                         list.max_age_secs = r.get("max_age").and_then(Value::as_u64);
                         verifier = verifier.with_revocation(list);
                     }
-                    Err(e) => return invalid("bad_request", e),
+                    Err(e) => return invalid(ErrorCode::BadRequest, e),
                 },
             }
             match verifier.verify(token) {
@@ -122,7 +120,7 @@ pub fn respond(req: &Value) -> Value {
                 }
             }
         }
-        other => invalid("bad_request", format!("unknown layer {other:?}")),
+        other => invalid(ErrorCode::BadRequest, format!("unknown layer {other:?}")),
     }
 }
 

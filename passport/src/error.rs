@@ -1,7 +1,237 @@
-//! Typed errors. Every variant has a stable string code (see [`PassportError::code`]).
+//! Typed errors. Every error has a stable code, an [`ErrorCode`] (see
+//! [`PassportError::code`]); where a lower-level error caused it, that error
+//! is kept as [`std::error::Error::source`].
 
 use crate::types::Tier;
 use std::fmt;
+use std::sync::Arc;
+
+macro_rules! error_codes {
+    ($( $(#[$m:meta])* $variant:ident = $s:literal, )*) => {
+        /// The stable machine-readable codes of every error this crate
+        /// produces: the strings of `spec/passport.md`, of
+        /// `spec/vectors/passport.json`, of `aiid passport verify --json` and
+        /// of the conformance protocol. A string never changes meaning; new
+        /// codes may be added (the enum is non-exhaustive).
+        ///
+        /// One code may be produced by several error types (`duplicate_member`
+        /// by [`PassportError`] and [`KeyError`], `kid_mismatch` by
+        /// [`PassportError`] and [`IssueError`], `tier_too_low` by
+        /// [`PassportError`] and [`McpError`](crate::McpError)).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$m])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in this order: the passport checks in check order
+            /// (as [`PassportError::CODES`]), then key, issuing, handshake, MCP
+            /// and protocol codes.
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The code as written in the specification, e.g. `"expired"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( ErrorCode::$variant => $s, )*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The token is longer than the size cap.
+    TokenTooLarge = "token_too_large",
+    /// Not three non-empty dot-separated segments.
+    MalformedToken = "malformed_token",
+    /// A segment is not strict unpadded base64url.
+    InvalidBase64 = "invalid_base64",
+    /// The header is not a JSON object of the expected shape.
+    MalformedHeader = "malformed_header",
+    /// A JSON object repeats a member name (token or JWK set).
+    DuplicateMember = "duplicate_member",
+    /// `alg` is not `EdDSA`.
+    UnsupportedAlgorithm = "unsupported_algorithm",
+    /// The header has no `kid`.
+    MissingKid = "missing_kid",
+    /// The header has a `crit` member.
+    CritHeader = "crit_header",
+    /// The header carries a key or key location.
+    ForbiddenHeader = "forbidden_header",
+    /// `typ` is present and is not `JWT`.
+    BadTyp = "bad_typ",
+    /// No trusted key has the header's `kid`.
+    UnknownKey = "unknown_key",
+    /// The key source could not answer.
+    KeySourceUnavailable = "key_source_unavailable",
+    /// The signature does not verify under strict Ed25519 rules.
+    BadSignature = "bad_signature",
+    /// The payload is not a JSON object.
+    MalformedClaims = "malformed_claims",
+    /// A required claim is absent.
+    MissingClaim = "missing_claim",
+    /// A claim has the wrong type or an invalid value.
+    InvalidClaim = "invalid_claim",
+    /// `tier` names no tier.
+    UnknownTier = "unknown_tier",
+    /// `key_id` differs from the header `kid` (or, issuing, from the issuer's kid).
+    KidMismatch = "kid_mismatch",
+    /// `iss` is not an accepted issuer.
+    WrongIssuer = "wrong_issuer",
+    /// `aud` does not name the verifier's audience.
+    WrongAudience = "wrong_audience",
+    /// `exp` (plus leeway) has passed.
+    Expired = "expired",
+    /// `nbf` (minus leeway) is in the future.
+    NotYetValid = "not_yet_valid",
+    /// `iat` is in the future by more than the leeway.
+    IssuedInFuture = "issued_in_future",
+    /// The tier is below the required minimum.
+    TierTooLow = "tier_too_low",
+    /// Revoked.
+    Revoked = "revoked",
+    /// The revocation status is unknown (source failed or list stale).
+    RevocationUnavailable = "revocation_unavailable",
+    /// Not a PKCS#8 PEM Ed25519 private key.
+    InvalidPem = "invalid_pem",
+    /// A PKCS#8 v2 key whose attached public key is not the private key's.
+    PublicKeyMismatch = "public_key_mismatch",
+    /// An Ed25519 seed that is not 32 bytes.
+    InvalidSeed = "invalid_seed",
+    /// A JWK or JWK set breaking the rules.
+    InvalidJwk = "invalid_jwk",
+    /// A weak (small-order) or non-canonical public key.
+    WeakKey = "weak_key",
+    /// Two keys with one `kid` in a JWK set.
+    DuplicateKid = "duplicate_kid",
+    /// The operating system's random number generator failed.
+    RandomFailure = "random_failure",
+    /// Issuing: the claims' `iss` is not the issuer's.
+    IssuerMismatch = "issuer_mismatch",
+    /// Issuing: `exp` not after `iat`, or `nbf` not before `exp`.
+    InvalidWindow = "invalid_window",
+    /// Issuing: the claims could not be serialized.
+    EncodingFailed = "encoding_failed",
+    /// Handshake: not a handshake message.
+    MalformedMessage = "malformed_message",
+    /// Handshake: a message of the other kind arrived.
+    UnexpectedMessage = "unexpected_message",
+    /// Handshake: the peer's passport is for another identity.
+    PeerMismatch = "peer_mismatch",
+    /// Handshake: the peer presented our own identity.
+    Reflection = "reflection",
+    /// Handshake: the verifier has no revocation source.
+    NoRevocationSource = "no_revocation_source",
+    /// MCP: the document or record is malformed.
+    Malformed = "malformed",
+    /// MCP: the document's `version` is not `"1"`.
+    UnsupportedVersion = "unsupported_version",
+    /// MCP: the document names an untrusted registry.
+    UntrustedRegistry = "untrusted_registry",
+    /// MCP: the record is for another identity.
+    IdentityMismatch = "identity_mismatch",
+    /// MCP: the identity is not active.
+    Inactive = "inactive",
+    /// MCP: the host is not a verified surface of the identity.
+    SurfaceNotBound = "surface_not_bound",
+    /// Conformance protocol: a request the implementation cannot understand.
+    BadRequest = "bad_request",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AsRef<str> for ErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for ErrorCode {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// A string that is not one of the [`ErrorCode`]s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown passport error code {0:?}")]
+pub struct UnknownErrorCode(pub String);
+
+impl std::str::FromStr for ErrorCode {
+    type Err = UnknownErrorCode;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| UnknownErrorCode(s.to_owned()))
+    }
+}
+
+/// The lower-level error behind one of this crate's errors (a JSON syntax
+/// error, a random number generator failure, …), returned by
+/// [`std::error::Error::source`].
+///
+/// It is opaque so that no dependency's error type becomes part of this
+/// crate's API; walk on with its own `source()` or downcast it through
+/// [`Cause::get`]. Two causes compare equal when their messages do (errors
+/// are compared in tests by what they say).
+#[derive(Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    pub(crate) fn new(e: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(e))
+    }
+
+    /// The underlying error, to downcast (`cause.get().downcast_ref::<T>()`).
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Cause) -> bool {
+        self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for Cause {}
 
 /// Which of the three segments of a compact token an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -53,8 +283,14 @@ pub enum PassportError {
     #[error("{0} is not strict unpadded base64url")]
     InvalidBase64(Part),
     /// The header is not a JSON object of the expected shape.
-    #[error("malformed header: {0}")]
-    MalformedHeader(String),
+    #[error("malformed header: {reason}")]
+    MalformedHeader {
+        /// What is wrong with it.
+        reason: String,
+        /// The JSON syntax error, when that is what is wrong.
+        #[source]
+        source: Option<Cause>,
+    },
     /// A JSON object in the header or in the claims repeats a member name.
     #[error("duplicate member {name:?} in the {part}")]
     DuplicateMember {
@@ -88,8 +324,14 @@ pub enum PassportError {
     #[error("bad signature: {0}")]
     BadSignature(&'static str),
     /// The payload is not a JSON object.
-    #[error("malformed claims: {0}")]
-    MalformedClaims(String),
+    #[error("malformed claims: {reason}")]
+    MalformedClaims {
+        /// What is wrong with it.
+        reason: String,
+        /// The JSON syntax error, when that is what is wrong.
+        #[source]
+        source: Option<Cause>,
+    },
     /// A required claim is absent.
     #[error("missing required claim {0:?}")]
     MissingClaim(&'static str),
@@ -100,6 +342,9 @@ pub enum PassportError {
         claim: &'static str,
         /// What is wrong with it.
         reason: String,
+        /// The value rule that failed, when the claim has the right type.
+        #[source]
+        source: Option<InvalidValue>,
     },
     /// `tier` is a string but not one of the four tiers.
     #[error("unknown tier {0:?}")]
@@ -161,34 +406,34 @@ pub enum PassportError {
 impl PassportError {
     /// The stable machine-readable code of this error, used in the vectors and
     /// in `aiid passport verify --json`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            PassportError::TokenTooLarge { .. } => "token_too_large",
-            PassportError::MalformedToken(_) => "malformed_token",
-            PassportError::InvalidBase64(_) => "invalid_base64",
-            PassportError::MalformedHeader(_) => "malformed_header",
-            PassportError::DuplicateMember { .. } => "duplicate_member",
-            PassportError::UnsupportedAlgorithm(_) => "unsupported_algorithm",
-            PassportError::MissingKid => "missing_kid",
-            PassportError::CritHeader => "crit_header",
-            PassportError::ForbiddenHeader(_) => "forbidden_header",
-            PassportError::BadType(_) => "bad_typ",
-            PassportError::UnknownKey(_) => "unknown_key",
-            PassportError::KeySourceUnavailable(_) => "key_source_unavailable",
-            PassportError::BadSignature(_) => "bad_signature",
-            PassportError::MalformedClaims(_) => "malformed_claims",
-            PassportError::MissingClaim(_) => "missing_claim",
-            PassportError::InvalidClaim { .. } => "invalid_claim",
-            PassportError::UnknownTier(_) => "unknown_tier",
-            PassportError::KidMismatch { .. } => "kid_mismatch",
-            PassportError::WrongIssuer(_) => "wrong_issuer",
-            PassportError::WrongAudience(_) => "wrong_audience",
-            PassportError::Expired { .. } => "expired",
-            PassportError::NotYetValid { .. } => "not_yet_valid",
-            PassportError::IssuedInFuture { .. } => "issued_in_future",
-            PassportError::TierTooLow { .. } => "tier_too_low",
-            PassportError::Revoked(_) => "revoked",
-            PassportError::RevocationUnavailable(_) => "revocation_unavailable",
+            PassportError::TokenTooLarge { .. } => ErrorCode::TokenTooLarge,
+            PassportError::MalformedToken(_) => ErrorCode::MalformedToken,
+            PassportError::InvalidBase64(_) => ErrorCode::InvalidBase64,
+            PassportError::MalformedHeader { .. } => ErrorCode::MalformedHeader,
+            PassportError::DuplicateMember { .. } => ErrorCode::DuplicateMember,
+            PassportError::UnsupportedAlgorithm(_) => ErrorCode::UnsupportedAlgorithm,
+            PassportError::MissingKid => ErrorCode::MissingKid,
+            PassportError::CritHeader => ErrorCode::CritHeader,
+            PassportError::ForbiddenHeader(_) => ErrorCode::ForbiddenHeader,
+            PassportError::BadType(_) => ErrorCode::BadTyp,
+            PassportError::UnknownKey(_) => ErrorCode::UnknownKey,
+            PassportError::KeySourceUnavailable(_) => ErrorCode::KeySourceUnavailable,
+            PassportError::BadSignature(_) => ErrorCode::BadSignature,
+            PassportError::MalformedClaims { .. } => ErrorCode::MalformedClaims,
+            PassportError::MissingClaim(_) => ErrorCode::MissingClaim,
+            PassportError::InvalidClaim { .. } => ErrorCode::InvalidClaim,
+            PassportError::UnknownTier(_) => ErrorCode::UnknownTier,
+            PassportError::KidMismatch { .. } => ErrorCode::KidMismatch,
+            PassportError::WrongIssuer(_) => ErrorCode::WrongIssuer,
+            PassportError::WrongAudience(_) => ErrorCode::WrongAudience,
+            PassportError::Expired { .. } => ErrorCode::Expired,
+            PassportError::NotYetValid { .. } => ErrorCode::NotYetValid,
+            PassportError::IssuedInFuture { .. } => ErrorCode::IssuedInFuture,
+            PassportError::TierTooLow { .. } => ErrorCode::TierTooLow,
+            PassportError::Revoked(_) => ErrorCode::Revoked,
+            PassportError::RevocationUnavailable(_) => ErrorCode::RevocationUnavailable,
         }
     }
 
@@ -210,43 +455,61 @@ impl PassportError {
     }
 
     /// Every code [`PassportError::code`] can return, in check order.
-    pub const CODES: &'static [&'static str] = &[
-        "token_too_large",
-        "malformed_token",
-        "invalid_base64",
-        "malformed_header",
-        "duplicate_member",
-        "unsupported_algorithm",
-        "missing_kid",
-        "crit_header",
-        "forbidden_header",
-        "bad_typ",
-        "unknown_key",
-        "key_source_unavailable",
-        "bad_signature",
-        "malformed_claims",
-        "missing_claim",
-        "invalid_claim",
-        "unknown_tier",
-        "kid_mismatch",
-        "wrong_issuer",
-        "wrong_audience",
-        "expired",
-        "not_yet_valid",
-        "issued_in_future",
-        "tier_too_low",
-        "revoked",
-        "revocation_unavailable",
+    pub const CODES: &'static [ErrorCode] = &[
+        ErrorCode::TokenTooLarge,
+        ErrorCode::MalformedToken,
+        ErrorCode::InvalidBase64,
+        ErrorCode::MalformedHeader,
+        ErrorCode::DuplicateMember,
+        ErrorCode::UnsupportedAlgorithm,
+        ErrorCode::MissingKid,
+        ErrorCode::CritHeader,
+        ErrorCode::ForbiddenHeader,
+        ErrorCode::BadTyp,
+        ErrorCode::UnknownKey,
+        ErrorCode::KeySourceUnavailable,
+        ErrorCode::BadSignature,
+        ErrorCode::MalformedClaims,
+        ErrorCode::MissingClaim,
+        ErrorCode::InvalidClaim,
+        ErrorCode::UnknownTier,
+        ErrorCode::KidMismatch,
+        ErrorCode::WrongIssuer,
+        ErrorCode::WrongAudience,
+        ErrorCode::Expired,
+        ErrorCode::NotYetValid,
+        ErrorCode::IssuedInFuture,
+        ErrorCode::TierTooLow,
+        ErrorCode::Revoked,
+        ErrorCode::RevocationUnavailable,
     ];
+
+    pub(crate) fn malformed_header(reason: impl Into<String>) -> PassportError {
+        PassportError::MalformedHeader {
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn malformed_claims(reason: impl Into<String>) -> PassportError {
+        PassportError::MalformedClaims {
+            reason: reason.into(),
+            source: None,
+        }
+    }
 }
 
 /// Errors loading or converting keys (PEM, seeds, JWKs, JWKS documents).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
-    /// Not a PKCS#8 PEM Ed25519 private key.
+    /// Not an RFC 8410 PKCS#8 (v1 or v2) PEM Ed25519 private key.
     #[error("not a PKCS#8 PEM Ed25519 private key: {0}")]
     InvalidPem(String),
+    /// A PKCS#8 v2 key whose attached public key is not the public key of
+    /// its private key (a corrupted or tampered file).
+    #[error("the public key attached to the PKCS#8 v2 private key is not its public key")]
+    PublicKeyMismatch,
     /// A seed that is not exactly 32 bytes.
     #[error("an Ed25519 seed is 32 bytes, got {0}")]
     InvalidSeed(usize),
@@ -264,20 +527,21 @@ pub enum KeyError {
     DuplicateKid(String),
     /// The operating system's random number generator failed.
     #[error("random number generator failed: {0}")]
-    Random(String),
+    Random(#[source] Cause),
 }
 
 impl KeyError {
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            KeyError::InvalidPem(_) => "invalid_pem",
-            KeyError::InvalidSeed(_) => "invalid_seed",
-            KeyError::InvalidJwk(_) => "invalid_jwk",
-            KeyError::DuplicateMember(_) => "duplicate_member",
-            KeyError::WeakKey(_) => "weak_key",
-            KeyError::DuplicateKid(_) => "duplicate_kid",
-            KeyError::Random(_) => "random_failure",
+            KeyError::InvalidPem(_) => ErrorCode::InvalidPem,
+            KeyError::PublicKeyMismatch => ErrorCode::PublicKeyMismatch,
+            KeyError::InvalidSeed(_) => ErrorCode::InvalidSeed,
+            KeyError::InvalidJwk(_) => ErrorCode::InvalidJwk,
+            KeyError::DuplicateMember(_) => ErrorCode::DuplicateMember,
+            KeyError::WeakKey(_) => ErrorCode::WeakKey,
+            KeyError::DuplicateKid(_) => ErrorCode::DuplicateKid,
+            KeyError::Random(_) => ErrorCode::RandomFailure,
         }
     }
 }
@@ -325,7 +589,45 @@ pub enum IssueError {
     /// `exp` is not after `iat`, or `nbf` is after `exp`.
     #[error("invalid validity window: {0}")]
     InvalidWindow(&'static str),
-    /// The JWT library failed to sign.
-    #[error("signing failed: {0}")]
-    Signing(String),
+    /// The claims could not be serialized to JSON.
+    #[error("cannot serialize the claims: {0}")]
+    Encoding(#[source] Cause),
+}
+
+impl IssueError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            IssueError::IssuerMismatch { .. } => ErrorCode::IssuerMismatch,
+            IssueError::KidMismatch { .. } => ErrorCode::KidMismatch,
+            IssueError::InvalidWindow(_) => ErrorCode::InvalidWindow,
+            IssueError::Encoding(_) => ErrorCode::EncodingFailed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_round_trip_and_are_unique() {
+        let mut seen = BTreeSet::new();
+        for &c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert_eq!(c.as_str().parse::<ErrorCode>(), Ok(c));
+            assert_eq!(c.to_string(), c.as_str());
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        assert_eq!(
+            "Expired".parse::<ErrorCode>(),
+            Err(UnknownErrorCode("Expired".into()))
+        );
+        // The verification codes lead ALL, in check order.
+        assert_eq!(
+            &ErrorCode::ALL[..PassportError::CODES.len()],
+            PassportError::CODES
+        );
+    }
 }

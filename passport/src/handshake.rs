@@ -9,7 +9,7 @@
 //!   TrustContext{peer: B}                         TrustContext{peer: A}
 //! ```
 
-use crate::error::PassportError;
+use crate::error::{Cause, ErrorCode, PassportError};
 use crate::strict::{parse_value, JsonError};
 use crate::types::{IdentityId, Tier};
 use crate::verify::{VerifiedPassport, Verifier};
@@ -46,10 +46,19 @@ impl HandshakeMessage {
     /// inside the message object ignored).
     pub fn from_json(text: &str) -> Result<HandshakeMessage, HandshakeError> {
         let v = parse_value(text.as_bytes()).map_err(|e| match e {
-            JsonError::Duplicate(n) => HandshakeError::Malformed(format!("duplicate member {n:?}")),
-            other => HandshakeError::Malformed(format!("{other:?}")),
+            JsonError::Syntax(e) => HandshakeError::Malformed {
+                reason: format!("not JSON: {e}"),
+                source: Some(e),
+            },
+            other => HandshakeError::Malformed {
+                reason: other.to_string(),
+                source: None,
+            },
         })?;
-        serde_json::from_value(v).map_err(|e| HandshakeError::Malformed(e.to_string()))
+        serde_json::from_value(v).map_err(|e| HandshakeError::Malformed {
+            reason: e.to_string(),
+            source: Some(Cause::new(e)),
+        })
     }
 
     /// The JSON text of the message.
@@ -63,8 +72,14 @@ impl HandshakeMessage {
 #[non_exhaustive]
 pub enum HandshakeError {
     /// Not a handshake message.
-    #[error("malformed handshake message: {0}")]
-    Malformed(String),
+    #[error("malformed handshake message: {reason}")]
+    Malformed {
+        /// What is wrong.
+        reason: String,
+        /// The JSON error, when the text is not JSON of the message shape.
+        #[source]
+        source: Option<Cause>,
+    },
     /// A message of the other kind arrived.
     #[error("unexpected message: expected {0}")]
     UnexpectedMessage(&'static str),
@@ -88,15 +103,15 @@ pub enum HandshakeError {
 }
 
 impl HandshakeError {
-    /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    /// Stable machine-readable code (a passport error keeps its own code).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            HandshakeError::Malformed(_) => "malformed_message",
-            HandshakeError::UnexpectedMessage(_) => "unexpected_message",
+            HandshakeError::Malformed { .. } => ErrorCode::MalformedMessage,
+            HandshakeError::UnexpectedMessage(_) => ErrorCode::UnexpectedMessage,
             HandshakeError::Passport(e) => e.code(),
-            HandshakeError::PeerMismatch { .. } => "peer_mismatch",
-            HandshakeError::Reflection(_) => "reflection",
-            HandshakeError::NoRevocationSource => "no_revocation_source",
+            HandshakeError::PeerMismatch { .. } => ErrorCode::PeerMismatch,
+            HandshakeError::Reflection(_) => ErrorCode::Reflection,
+            HandshakeError::NoRevocationSource => ErrorCode::NoRevocationSource,
         }
     }
 }
@@ -105,7 +120,10 @@ impl HandshakeError {
 ///
 /// The verifier's policy sets the minimum tier (e.g. `business_verified`
 /// for finance) and must have a revocation source.
+///
+/// Build it with [`Party::new`].
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Party<'a> {
     /// Our identity.
     pub id: &'a IdentityId,
@@ -115,8 +133,20 @@ pub struct Party<'a> {
     pub verifier: &'a Verifier,
 }
 
+impl<'a> Party<'a> {
+    /// Our identity, our passport, and the verifier we apply to the peer.
+    pub fn new(id: &'a IdentityId, passport: &'a str, verifier: &'a Verifier) -> Party<'a> {
+        Party {
+            id,
+            passport,
+            verifier,
+        }
+    }
+}
+
 /// The result of a successful handshake: the peer's verified passport.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrustContext {
     /// The peer's verified passport.
     pub peer: VerifiedPassport,

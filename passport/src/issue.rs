@@ -1,16 +1,23 @@
-//! Issuing passports.
+//! Issuing passports: the compact JWS is assembled here and signed with
+//! `ed25519-dalek` directly.
 
-use crate::error::{IssueError, KeyError};
-use crate::keys::{signing_key_to_der, Jwk, SigningKey, VerifyingKey};
+use crate::error::{Cause, IssueError, KeyError};
+use crate::keys::Jwk;
+use crate::strict::b64url_encode;
 use crate::types::{Claims, KeyId, Url};
+use ed25519_dalek::Signer as _;
+use ed25519_dalek::SigningKey;
 
 /// An issuer authority: an Ed25519 signing key, its `kid` and the `iss` URL.
 ///
 /// Tokens carry the header `{"typ":"JWT","alg":"EdDSA","kid":…}` (member
-/// order as `jsonwebtoken` writes it; order carries no meaning in JSON).
+/// order as `jsonwebtoken` writes it, so that tokens are byte for byte the
+/// ones earlier versions issued through `jsonwebtoken`; order carries no
+/// meaning in JSON) and the claims serialized compactly in field order.
 pub struct Issuer {
-    encoding_key: jsonwebtoken::EncodingKey,
-    verifying_key: VerifyingKey,
+    key: SigningKey,
+    /// `BASE64URL(header) "."`, fixed for the issuer's life.
+    header_b64: String,
     kid: KeyId,
     iss: Url,
 }
@@ -24,13 +31,22 @@ impl std::fmt::Debug for Issuer {
     }
 }
 
+/// The protected header's JSON text (the `kid` string escaped by serde_json,
+/// as `jsonwebtoken` did).
+fn header_json(kid: &KeyId) -> String {
+    let kid_json = serde_json::Value::String(kid.as_str().to_owned());
+    format!(r#"{{"typ":"JWT","alg":"EdDSA","kid":{kid_json}}}"#)
+}
+
 impl Issuer {
-    /// An issuer signing with `key` under `kid` as `iss`.
+    /// An issuer signing with `key` under `kid` as `iss`. It cannot fail
+    /// today; the `Result` leaves room for key checks.
     pub fn new(key: &SigningKey, kid: KeyId, iss: Url) -> Result<Issuer, KeyError> {
-        let der = signing_key_to_der(key)?;
+        let mut header_b64 = b64url_encode(header_json(&kid).as_bytes());
+        header_b64.push('.');
         Ok(Issuer {
-            encoding_key: jsonwebtoken::EncodingKey::from_ed_der(&der),
-            verifying_key: key.verifying_key(),
+            key: key.clone(),
+            header_b64,
             kid,
             iss,
         })
@@ -48,7 +64,7 @@ impl Issuer {
 
     /// The public key as a JWK (publish it in the issuer's JWKS).
     pub fn jwk(&self) -> Jwk {
-        Jwk::new(self.kid.clone(), self.verifying_key)
+        Jwk::new(self.kid.clone(), self.key.verifying_key())
     }
 
     /// Signs `claims` into a compact JWT. The claims must name this issuer
@@ -73,10 +89,32 @@ impl Issuer {
         if claims.nbf.is_some_and(|n| n >= claims.exp) {
             return Err(IssueError::InvalidWindow("nbf must be before exp"));
         }
-        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-        header.typ = Some("JWT".to_owned());
-        header.kid = Some(self.kid.to_string());
-        jsonwebtoken::encode(&header, claims, &self.encoding_key)
-            .map_err(|e| IssueError::Signing(e.to_string()))
+        let payload =
+            serde_json::to_vec(claims).map_err(|e| IssueError::Encoding(Cause::new(e)))?;
+        let mut token = self.header_b64.clone();
+        token.push_str(&b64url_encode(&payload));
+        let signature = self.key.sign(token.as_bytes());
+        token.push('.');
+        token.push_str(&b64url_encode(&signature.to_bytes()));
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_is_what_jsonwebtoken_wrote() {
+        let kid = KeyId::new("k_2024").unwrap();
+        assert_eq!(
+            header_json(&kid),
+            r#"{"typ":"JWT","alg":"EdDSA","kid":"k_2024"}"#
+        );
+        let odd = KeyId::new(r#"a"b\c/d"#).unwrap();
+        assert_eq!(
+            header_json(&odd),
+            r#"{"typ":"JWT","alg":"EdDSA","kid":"a\"b\\c/d"}"#
+        );
     }
 }

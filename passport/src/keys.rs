@@ -1,31 +1,231 @@
 //! Ed25519 keys: PKCS#8 PEM, raw seeds, RFC 8037 OKP JWKs and JWK sets.
 
-use crate::error::KeyError;
+use crate::error::{Cause, KeyError};
 use crate::strict::{b64url_decode, b64url_encode, parse_value, JsonError};
 use crate::types::KeyId;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
-pub use ed25519_dalek::{SigningKey, VerifyingKey};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// The DER of an RFC 8410 PKCS#8 v1 Ed25519 private key up to the 32-byte
+/// seed: `SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING {
+/// OCTET STRING (32) } }`. This is exactly what `openssl genpkey -algorithm
+/// ed25519` writes.
+const PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// `id-Ed25519` (1.3.101.112), content bytes of the OID.
+const OID_ED25519: [u8; 3] = [0x2b, 0x65, 0x70];
+
+const PEM_BEGIN: &str = "-----BEGIN PRIVATE KEY-----";
+const PEM_END: &str = "-----END PRIVATE KEY-----";
+
+fn pem_err(msg: impl Into<String>) -> KeyError {
+    KeyError::InvalidPem(msg.into())
+}
 
 /// Reads an Ed25519 private key from a PKCS#8 PEM document
-/// (`-----BEGIN PRIVATE KEY-----`, RFC 8410).
+/// (`-----BEGIN PRIVATE KEY-----`, RFC 8410 / RFC 5958).
+///
+/// Accepted: version 1 (`OneAsymmetricKey` without the public key, as
+/// written by [`signing_key_to_pem`], `openssl genpkey -algorithm ed25519`,
+/// Python `cryptography` and npm `jose`) and version 2 with the public key
+/// attached (`[1] publicKey`, as written by `ed25519-dalek` and by earlier
+/// versions of `aiid passport keygen`), with or without `[0] attributes`.
+/// A v2 public key that is not the public key of the private key is
+/// refused with [`KeyError::PublicKeyMismatch`]. Text around the PEM block
+/// is ignored; CRLF line endings are accepted. Encrypted keys, other
+/// algorithms, DER that is not strict (e.g. non-minimal lengths) and
+/// trailing bytes are refused with [`KeyError::InvalidPem`].
 pub fn signing_key_from_pem(pem: &str) -> Result<SigningKey, KeyError> {
-    SigningKey::from_pkcs8_pem(pem.trim()).map_err(|e| KeyError::InvalidPem(e.to_string()))
+    let der = pem_to_der(pem)?;
+    signing_key_from_pkcs8_der(&der)
 }
 
-/// Writes an Ed25519 private key as a PKCS#8 PEM document (LF line endings).
+/// Writes an Ed25519 private key as an RFC 8410 PKCS#8 **v1** PEM document
+/// (LF line endings): byte for byte what `openssl genpkey -algorithm
+/// ed25519` writes, readable by every mainstream tool. The public key is
+/// not attached; it is derived from the private key when read.
 pub fn signing_key_to_pem(key: &SigningKey) -> Result<String, KeyError> {
-    key.to_pkcs8_pem(ed25519_dalek::pkcs8::spki::der::pem::LineEnding::LF)
-        .map(|z| z.as_str().to_owned())
-        .map_err(|e| KeyError::InvalidPem(e.to_string()))
+    let mut der = Zeroizing::new([0u8; 48]);
+    der[..16].copy_from_slice(&PKCS8_V1_PREFIX);
+    der[16..].copy_from_slice(key.as_bytes());
+    let b64 = Zeroizing::new(STANDARD.encode(&der[..]));
+    let mut out = String::with_capacity(PEM_BEGIN.len() + PEM_END.len() + b64.len() + 3);
+    out.push_str(PEM_BEGIN);
+    out.push('\n');
+    // 48 bytes encode to exactly 64 characters: one PEM line.
+    out.push_str(&b64);
+    out.push('\n');
+    out.push_str(PEM_END);
+    out.push('\n');
+    Ok(out)
 }
 
-/// The PKCS#8 DER form of a private key (what `jsonwebtoken` signs with).
-pub(crate) fn signing_key_to_der(key: &SigningKey) -> Result<Vec<u8>, KeyError> {
-    key.to_pkcs8_der()
-        .map(|d| d.as_bytes().to_vec())
-        .map_err(|e| KeyError::InvalidPem(e.to_string()))
+/// The DER inside the one `PRIVATE KEY` PEM block of `pem`.
+fn pem_to_der(pem: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let start = pem.find(PEM_BEGIN).ok_or_else(|| {
+        if pem.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+            pem_err("encrypted private keys are not supported; decrypt it first (openssl pkey)")
+        } else if pem.contains("-----BEGIN OPENSSH PRIVATE KEY-----") {
+            pem_err("an OpenSSH key is not PKCS#8; convert it (ssh-keygen -p -m PKCS8)")
+        } else {
+            pem_err(format!("no {PEM_BEGIN} line"))
+        }
+    })?;
+    let body = &pem[start + PEM_BEGIN.len()..];
+    let end = body
+        .find(PEM_END)
+        .ok_or_else(|| pem_err(format!("no {PEM_END} line")))?;
+    if body[end + PEM_END.len()..].contains(PEM_BEGIN) {
+        return Err(pem_err("more than one PRIVATE KEY block"));
+    }
+    let mut b64 = Zeroizing::new(String::with_capacity(end));
+    for line in body[..end].lines() {
+        let line = line.trim_end_matches('\r').trim();
+        if line.contains(':') {
+            return Err(pem_err(
+                "PEM headers (Proc-Type, DEK-Info: an encrypted key) are not supported",
+            ));
+        }
+        b64.push_str(line);
+    }
+    STANDARD
+        .decode(b64.as_bytes())
+        .map(Zeroizing::new)
+        .map_err(|e| pem_err(format!("the PEM body is not base64: {e}")))
+}
+
+/// A strict DER reader for the few shapes of an Ed25519 PKCS#8 key.
+struct Der<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Der<'a> {
+    /// Reads one TLV with `tag`, returning its contents.
+    fn take(&mut self, tag: u8, what: &str) -> Result<&'a [u8], KeyError> {
+        let (&t, rest) = self
+            .bytes
+            .split_first()
+            .ok_or_else(|| pem_err(format!("{what}: unexpected end of the DER")))?;
+        if t != tag {
+            return Err(pem_err(format!(
+                "{what}: expected DER tag 0x{tag:02x}, found 0x{t:02x}"
+            )));
+        }
+        let (&l0, mut rest) = rest
+            .split_first()
+            .ok_or_else(|| pem_err(format!("{what}: truncated length")))?;
+        let len = if l0 < 0x80 {
+            usize::from(l0)
+        } else {
+            let n = usize::from(l0 & 0x7f);
+            if n == 0 || n > 2 || rest.len() < n {
+                return Err(pem_err(format!("{what}: unsupported DER length")));
+            }
+            let len = rest[..n]
+                .iter()
+                .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+            rest = &rest[n..];
+            // DER: the shortest form, no leading zero byte.
+            if len < 0x80 || (n == 2 && len < 0x100) {
+                return Err(pem_err(format!("{what}: non-minimal DER length")));
+            }
+            len
+        };
+        if rest.len() < len {
+            return Err(pem_err(format!("{what}: truncated")));
+        }
+        let (content, rest) = rest.split_at(len);
+        self.bytes = rest;
+        Ok(content)
+    }
+
+    fn peek_tag(&self) -> Option<u8> {
+        self.bytes.first().copied()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
+/// Reads an RFC 8410 `OneAsymmetricKey` (PKCS#8 v1 or v2) Ed25519 private key.
+fn signing_key_from_pkcs8_der(der: &[u8]) -> Result<SigningKey, KeyError> {
+    let mut outer = Der { bytes: der };
+    let mut seq = Der {
+        bytes: outer.take(0x30, "PrivateKeyInfo")?,
+    };
+    if !outer.is_empty() {
+        return Err(pem_err("bytes after the PrivateKeyInfo"));
+    }
+    let version = match seq.take(0x02, "version")? {
+        [0] => 1,
+        [1] => 2,
+        _ => return Err(pem_err("version must be 0 (v1) or 1 (v2)")),
+    };
+    let mut alg = Der {
+        bytes: seq.take(0x30, "privateKeyAlgorithm")?,
+    };
+    let oid = alg.take(0x06, "algorithm")?;
+    if oid != OID_ED25519 {
+        return Err(pem_err(
+            "the algorithm is not Ed25519 (OID 1.3.101.112); only Ed25519 keys are used",
+        ));
+    }
+    if !alg.is_empty() {
+        return Err(pem_err(
+            "Ed25519 algorithm parameters must be absent (RFC 8410)",
+        ));
+    }
+    let mut inner = Der {
+        bytes: seq.take(0x04, "privateKey")?,
+    };
+    let seed = inner.take(0x04, "CurvePrivateKey")?;
+    if !inner.is_empty() {
+        return Err(pem_err("bytes after the CurvePrivateKey"));
+    }
+    let seed: &[u8; 32] = seed.try_into().map_err(|_| {
+        pem_err(format!(
+            "an Ed25519 private key is 32 bytes, got {}",
+            seed.len()
+        ))
+    })?;
+    if seq.peek_tag() == Some(0xa0) {
+        seq.take(0xa0, "attributes")?; // [0] Attributes: ignored
+    }
+    let public = if seq.peek_tag() == Some(0x81) {
+        let bits = seq.take(0x81, "publicKey")?;
+        match bits.split_first() {
+            Some((0, key)) if key.len() == 32 => Some(key),
+            _ => {
+                return Err(pem_err(
+                    "publicKey must be a BIT STRING of 32 bytes with no unused bits",
+                ))
+            }
+        }
+    } else {
+        None
+    };
+    if !seq.is_empty() {
+        return Err(pem_err("unexpected fields after privateKey"));
+    }
+    if public.is_some() && version == 1 {
+        return Err(pem_err(
+            "a PKCS#8 v1 key must not carry a public key (RFC 5958)",
+        ));
+    }
+    let key = SigningKey::from_bytes(seed);
+    if let Some(public) = public {
+        if key.verifying_key().as_bytes()[..] != *public {
+            return Err(KeyError::PublicKeyMismatch);
+        }
+    }
+    Ok(key)
 }
 
 /// An Ed25519 private key from its raw 32-byte seed (RFC 8032 "private key").
@@ -39,7 +239,7 @@ pub fn signing_key_from_seed(seed: &[u8]) -> Result<SigningKey, KeyError> {
 /// A fresh private key from the operating system's random number generator.
 pub fn generate_signing_key() -> Result<SigningKey, KeyError> {
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(e.to_string()))?;
+    getrandom::getrandom(&mut seed).map_err(|e| KeyError::Random(Cause::new(e)))?;
     let key = SigningKey::from_bytes(&seed);
     seed.fill(0);
     Ok(key)
@@ -145,7 +345,7 @@ impl Jwk {
             Ok(Value::Object(m)) => Jwk::from_json_object(&m),
             Ok(_) => Err(jwk_err("not a JSON object")),
             Err(JsonError::Duplicate(n)) => Err(KeyError::DuplicateMember(n)),
-            Err(e) => Err(jwk_err(format!("{e:?}"))),
+            Err(e) => Err(jwk_err(e.to_string())),
         }
     }
 
@@ -184,7 +384,7 @@ pub fn signing_key_from_jwk(text: &str) -> Result<SigningKey, KeyError> {
         Ok(Value::Object(m)) => m,
         Ok(_) => return Err(jwk_err("not a JSON object")),
         Err(JsonError::Duplicate(n)) => return Err(KeyError::DuplicateMember(n)),
-        Err(e) => return Err(jwk_err(format!("{e:?}"))),
+        Err(e) => return Err(jwk_err(e.to_string())),
     };
     if !is_ed25519(&m) {
         return Err(jwk_err("kty must be OKP and crv Ed25519"));
@@ -268,7 +468,7 @@ impl Jwks {
         match parse_value(text.as_bytes()) {
             Ok(v) => Jwks::from_json_value(&v),
             Err(JsonError::Duplicate(n)) => Err(KeyError::DuplicateMember(n)),
-            Err(e) => Err(jwk_err(format!("{e:?}"))),
+            Err(e) => Err(jwk_err(e.to_string())),
         }
     }
 

@@ -3,6 +3,7 @@
 //! caller fetches the document from the server and the record from a
 //! registry it already trusts.
 
+use crate::error::{Cause, ErrorCode};
 use crate::strict::{parse_value, JsonError};
 use crate::types::{IdentityId, Surface, Tier};
 use base64::engine::general_purpose::STANDARD;
@@ -20,6 +21,9 @@ pub enum McpError {
         what: &'static str,
         /// What is wrong.
         reason: String,
+        /// The lower-level error (JSON syntax, a value rule), when there is one.
+        #[source]
+        source: Option<Cause>,
     },
     /// `version` is not `"1"`.
     #[error("unsupported version {0:?}")]
@@ -53,15 +57,15 @@ pub enum McpError {
 
 impl McpError {
     /// Stable machine-readable code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            McpError::Malformed { .. } => "malformed",
-            McpError::UnsupportedVersion(_) => "unsupported_version",
-            McpError::UntrustedRegistry(_) => "untrusted_registry",
-            McpError::IdentityMismatch { .. } => "identity_mismatch",
-            McpError::Inactive(_) => "inactive",
-            McpError::SurfaceNotBound(_) => "surface_not_bound",
-            McpError::TierTooLow { .. } => "tier_too_low",
+            McpError::Malformed { .. } => ErrorCode::Malformed,
+            McpError::UnsupportedVersion(_) => ErrorCode::UnsupportedVersion,
+            McpError::UntrustedRegistry(_) => ErrorCode::UntrustedRegistry,
+            McpError::IdentityMismatch { .. } => ErrorCode::IdentityMismatch,
+            McpError::Inactive(_) => ErrorCode::Inactive,
+            McpError::SurfaceNotBound(_) => ErrorCode::SurfaceNotBound,
+            McpError::TierTooLow { .. } => ErrorCode::TierTooLow,
         }
     }
 }
@@ -70,6 +74,16 @@ fn malformed(what: &'static str, reason: impl Into<String>) -> McpError {
     McpError::Malformed {
         what,
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// `malformed`, keeping `e` as the source.
+fn malformed_by(what: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> McpError {
+    McpError::Malformed {
+        what,
+        reason: e.to_string(),
+        source: Some(Cause::new(e)),
     }
 }
 
@@ -78,7 +92,12 @@ fn object(text: &str, what: &'static str) -> Result<Map<String, Value>, McpError
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(malformed(what, "not a JSON object")),
         Err(JsonError::Duplicate(n)) => Err(malformed(what, format!("duplicate member {n:?}"))),
-        Err(e) => Err(malformed(what, format!("{e:?}"))),
+        Err(JsonError::Syntax(e)) => Err(McpError::Malformed {
+            what,
+            reason: format!("not JSON: {e}"),
+            source: Some(e),
+        }),
+        Err(JsonError::NotObject) => Err(malformed(what, "not a JSON object")),
     }
 }
 
@@ -157,6 +176,7 @@ pub fn is_rfc3339(s: &str) -> bool {
 
 /// A `/.well-known/ai-identity.json` document (version 1).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct WellKnownIdentity {
     /// The identity the server claims.
     pub identity_id: IdentityId,
@@ -182,10 +202,10 @@ impl WellKnownIdentity {
         if version != "1" {
             return Err(McpError::UnsupportedVersion(version.to_owned()));
         }
-        let identity_id = IdentityId::new(req_str(&m, "identity_id", W)?)
-            .map_err(|e| malformed(W, e.to_string()))?;
+        let identity_id =
+            IdentityId::new(req_str(&m, "identity_id", W)?).map_err(|e| malformed_by(W, e))?;
         let registry = req_str(&m, "registry", W)?;
-        crate::types::Url::new(registry).map_err(|e| malformed(W, e.to_string()))?;
+        crate::types::Url::new(registry).map_err(|e| malformed_by(W, e))?;
         let issued_at = req_str(&m, "issued_at", W)?;
         if !is_rfc3339(issued_at) {
             return Err(malformed(W, "issued_at must be an RFC 3339 date-time"));
@@ -217,6 +237,7 @@ impl WellKnownIdentity {
 
 /// One surface of a registry record.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RecordSurface {
     /// The surface.
     pub surface: Surface,
@@ -227,6 +248,7 @@ pub struct RecordSurface {
 /// The part of a registry record the binding rule needs:
 /// `{"identity":"aii_…","tier":"…","status":"active","surfaces":[{"surface":"mcp:host","verified":true}]}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RegistryRecord {
     /// The identity.
     pub identity: IdentityId,
@@ -243,8 +265,8 @@ impl RegistryRecord {
     pub fn from_json(text: &str) -> Result<RegistryRecord, McpError> {
         const R: &str = "record";
         let m = object(text, R)?;
-        let identity = IdentityId::new(req_str(&m, "identity", R)?)
-            .map_err(|e| malformed(R, e.to_string()))?;
+        let identity =
+            IdentityId::new(req_str(&m, "identity", R)?).map_err(|e| malformed_by(R, e))?;
         let tier_s = req_str(&m, "tier", R)?;
         let tier = tier_s
             .parse()
@@ -263,7 +285,7 @@ impl RegistryRecord {
                         ),
                         _ => return Err(malformed(R, "surfaces hold strings or objects")),
                     };
-                    let surface = Surface::new(s).map_err(|e| malformed(R, e.to_string()))?;
+                    let surface = Surface::new(s).map_err(|e| malformed_by(R, e))?;
                     surfaces.push(RecordSurface { surface, verified });
                 }
             }
@@ -278,8 +300,9 @@ impl RegistryRecord {
     }
 }
 
-/// What an MCP client accepts.
+/// What an MCP client accepts. Build it with [`McpPolicy::new`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct McpPolicy {
     /// Registry base URLs the client trusts (exact comparison, one trailing
     /// `/` ignored). A document naming any other registry is rejected: the
@@ -290,8 +313,23 @@ pub struct McpPolicy {
     pub min_tier: Tier,
 }
 
+impl McpPolicy {
+    /// A policy trusting `trusted_registries` and requiring at least `min_tier`.
+    pub fn new<I, S>(trusted_registries: I, min_tier: Tier) -> McpPolicy
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        McpPolicy {
+            trusted_registries: trusted_registries.into_iter().map(Into::into).collect(),
+            min_tier,
+        }
+    }
+}
+
 /// A server whose identity passed the binding rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TrustedServer {
     /// The identity.
     pub identity: IdentityId,

@@ -48,7 +48,10 @@ pub trait RevocationSource: Send + Sync {
 /// ```json
 /// {"generated_at":1714694400,"identities":["aii_…"],"passports":["<jti or sha256 hex>"],"keys":["k_…"]}
 /// ```
+///
+/// Build one with [`RevocationList::new`] (or parse it), then fill the lists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RevocationList {
     /// When the list was produced (seconds since the epoch).
     pub generated_at: i64,
@@ -64,12 +67,20 @@ pub struct RevocationList {
 }
 
 impl RevocationList {
+    /// An empty list produced at `generated_at`, never stale.
+    pub fn new(generated_at: i64) -> RevocationList {
+        RevocationList {
+            generated_at,
+            ..RevocationList::default()
+        }
+    }
+
     /// Parses the JSON form (duplicate members rejected; every member optional
     /// except `generated_at`).
     pub fn from_json(text: &str) -> Result<RevocationList, String> {
         let v = parse_value(text.as_bytes()).map_err(|e| match e {
             JsonError::Duplicate(n) => format!("duplicate member {n:?}"),
-            other => format!("{other:?}"),
+            other => other.to_string(),
         })?;
         RevocationList::from_json_value(&v)
     }

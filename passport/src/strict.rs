@@ -1,5 +1,6 @@
 //! Strict decoding helpers: unpadded base64url and JSON without duplicate members.
 
+use crate::error::Cause;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -33,12 +34,23 @@ pub fn b64url_encode(bytes: &[u8]) -> String {
 /// Why strict JSON decoding failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonError {
-    /// Not JSON (syntax, UTF-8, trailing bytes, nesting too deep).
-    Syntax(String),
+    /// Not JSON (syntax, UTF-8, trailing bytes, nesting too deep); the
+    /// `serde_json` error.
+    Syntax(Cause),
     /// An object repeats a member name (at any depth).
     Duplicate(String),
     /// Valid JSON but not an object.
     NotObject,
+}
+
+impl std::fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonError::Syntax(e) => write!(f, "not JSON: {e}"),
+            JsonError::Duplicate(n) => write!(f, "duplicate member {n:?}"),
+            JsonError::NotObject => f.write_str("not a JSON object"),
+        }
+    }
 }
 
 /// Parses one JSON object, rejecting duplicate member names at any depth.
@@ -60,7 +72,7 @@ pub fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
         Ok(v) => Ok(v),
         Err(e) => match dup.into_inner() {
             Some(name) => Err(JsonError::Duplicate(name)),
-            None => Err(JsonError::Syntax(e.to_string())),
+            None => Err(JsonError::Syntax(Cause::new(e))),
         },
     }
 }
@@ -92,7 +104,7 @@ pub(crate) fn parse_fields<const N: usize>(
             } else if not_object {
                 Err(JsonError::NotObject)
             } else {
-                Err(JsonError::Syntax(e.to_string()))
+                Err(JsonError::Syntax(Cause::new(e)))
             }
         }
     }

@@ -344,7 +344,11 @@ impl Serialize for Audience {
 ///
 /// Unknown claims are ignored by the verifier (RFC 7519 §4) and never
 /// serialized by the issuer.
+///
+/// Build one with [`Claims::builder`]; the fields stay public to read and
+/// adjust.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Claims {
     /// Issuer authority (URL); compared exactly against the accepted issuers.
     pub iss: Url,
@@ -396,6 +400,16 @@ fn invalid(claim: &'static str, reason: impl Into<String>) -> PassportError {
     PassportError::InvalidClaim {
         claim,
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// `claim` breaks the rule of its value type (`e` is kept as the source).
+fn invalid_value(claim: &'static str, e: InvalidValue) -> PassportError {
+    PassportError::InvalidClaim {
+        claim,
+        reason: e.reason.clone(),
+        source: Some(e),
     }
 }
 
@@ -432,7 +446,7 @@ fn date(v: &Value, claim: &'static str) -> Result<NumericDate, PassportError> {
     let secs = n
         .as_i64()
         .ok_or_else(|| invalid(claim, "must be integer seconds"))?;
-    NumericDate::new(secs).map_err(|e| invalid(claim, e.reason))
+    NumericDate::new(secs).map_err(|e| invalid_value(claim, e))
 }
 
 fn take_date(v: Option<Value>, claim: &'static str) -> Result<NumericDate, PassportError> {
@@ -454,7 +468,7 @@ fn take_list<T>(
     };
     arr.into_iter()
         .map(|v| match v {
-            Value::String(s) => make(s).map_err(|e| invalid(claim, e.reason)),
+            Value::String(s) => make(s).map_err(|e| invalid_value(claim, e)),
             _ => Err(invalid(claim, "must be an array of strings")),
         })
         .collect()
@@ -478,8 +492,8 @@ impl Claims {
         }
         let [iss, sub, aud, iat, exp, tier, operator, surfaces, capabilities, key_id, registry_url, nbf, jti] =
             fields;
-        let iss = Url::new(take_str(iss, "iss")?).map_err(|e| invalid("iss", e.reason))?;
-        let sub = IdentityId::new(take_str(sub, "sub")?).map_err(|e| invalid("sub", e.reason))?;
+        let iss = Url::new(take_str(iss, "iss")?).map_err(|e| invalid_value("iss", e))?;
+        let sub = IdentityId::new(take_str(sub, "sub")?).map_err(|e| invalid_value("sub", e))?;
         let aud = match aud {
             Some(Value::String(s)) if !s.is_empty() => Audience::One(s),
             Some(Value::Array(a)) if !a.is_empty() => {
@@ -519,13 +533,13 @@ impl Claims {
             .parse()
             .map_err(|_| PassportError::UnknownTier(tier_s))?;
         let operator = Operator::new(take_str(operator, "operator")?)
-            .map_err(|e| invalid("operator", e.reason))?;
+            .map_err(|e| invalid_value("operator", e))?;
         let surfaces = take_list(surfaces, "surfaces", Surface::new)?;
         let capabilities = take_list(capabilities, "capabilities", Capability::new)?;
         let key_id =
-            KeyId::new(take_str(key_id, "key_id")?).map_err(|e| invalid("key_id", e.reason))?;
+            KeyId::new(take_str(key_id, "key_id")?).map_err(|e| invalid_value("key_id", e))?;
         let registry_url = Url::new(take_str(registry_url, "registry_url")?)
-            .map_err(|e| invalid("registry_url", e.reason))?;
+            .map_err(|e| invalid_value("registry_url", e))?;
         Ok(Claims {
             iss,
             sub,
@@ -543,9 +557,162 @@ impl Claims {
         })
     }
 
+    /// A builder: set every required claim, then [`ClaimsBuilder::build`].
+    ///
+    /// ```
+    /// use aiid_passport::{Audience, Claims, IdentityId, KeyId, NumericDate, Operator, Tier, Url};
+    ///
+    /// let claims = Claims::builder()
+    ///     .iss(Url::new("https://aiidentity.org")?)
+    ///     .sub(IdentityId::new("aii_demo")?)
+    ///     .aud(Audience::One("verifier".into()))
+    ///     .iat(NumericDate::new(1_714_694_400)?)
+    ///     .exp(NumericDate::new(1_714_698_000)?)
+    ///     .tier(Tier::Issued)
+    ///     .operator(Operator::Anonymous)
+    ///     .surface("mcp:tools.example.com".parse()?)
+    ///     .key_id(KeyId::new("k_2024")?)
+    ///     .registry_url(Url::new("https://aiidentity.org/whois/aii_demo")?)
+    ///     .build()?;
+    /// assert!(claims.capabilities.is_empty());
+    /// assert!(Claims::builder().build().is_err()); // iss is required
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn builder() -> ClaimsBuilder {
+        ClaimsBuilder::default()
+    }
+
     /// The claims as a JSON value (the form the issuer signs).
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+/// Builds [`Claims`] (see [`Claims::builder`]). `nbf`, `jti`, `surfaces`
+/// and `capabilities` are optional (the lists default to empty); every other
+/// claim is required.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct ClaimsBuilder {
+    iss: Option<Url>,
+    sub: Option<IdentityId>,
+    aud: Option<Audience>,
+    iat: Option<NumericDate>,
+    exp: Option<NumericDate>,
+    nbf: Option<NumericDate>,
+    jti: Option<String>,
+    tier: Option<Tier>,
+    operator: Option<Operator>,
+    surfaces: Vec<Surface>,
+    capabilities: Vec<Capability>,
+    key_id: Option<KeyId>,
+    registry_url: Option<Url>,
+}
+
+impl ClaimsBuilder {
+    /// Sets `iss`.
+    pub fn iss(mut self, iss: Url) -> Self {
+        self.iss = Some(iss);
+        self
+    }
+    /// Sets `sub`.
+    #[allow(clippy::should_implement_trait)] // named after the JWT claim
+    pub fn sub(mut self, sub: IdentityId) -> Self {
+        self.sub = Some(sub);
+        self
+    }
+    /// Sets `aud`.
+    pub fn aud(mut self, aud: Audience) -> Self {
+        self.aud = Some(aud);
+        self
+    }
+    /// Sets `iat`.
+    pub fn iat(mut self, iat: NumericDate) -> Self {
+        self.iat = Some(iat);
+        self
+    }
+    /// Sets `exp`.
+    pub fn exp(mut self, exp: NumericDate) -> Self {
+        self.exp = Some(exp);
+        self
+    }
+    /// Sets `nbf` (`None`: no `nbf` claim).
+    pub fn nbf(mut self, nbf: impl Into<Option<NumericDate>>) -> Self {
+        self.nbf = nbf.into();
+        self
+    }
+    /// Sets `jti` (`None`: no `jti` claim).
+    pub fn jti(mut self, jti: impl Into<Option<String>>) -> Self {
+        self.jti = jti.into();
+        self
+    }
+    /// Sets `tier`.
+    pub fn tier(mut self, tier: Tier) -> Self {
+        self.tier = Some(tier);
+        self
+    }
+    /// Sets `operator`.
+    pub fn operator(mut self, operator: Operator) -> Self {
+        self.operator = Some(operator);
+        self
+    }
+    /// Adds one surface.
+    pub fn surface(mut self, surface: Surface) -> Self {
+        self.surfaces.push(surface);
+        self
+    }
+    /// Replaces the surfaces.
+    pub fn surfaces(mut self, surfaces: impl IntoIterator<Item = Surface>) -> Self {
+        self.surfaces = surfaces.into_iter().collect();
+        self
+    }
+    /// Adds one capability.
+    pub fn capability(mut self, capability: Capability) -> Self {
+        self.capabilities.push(capability);
+        self
+    }
+    /// Replaces the capabilities.
+    pub fn capabilities(mut self, capabilities: impl IntoIterator<Item = Capability>) -> Self {
+        self.capabilities = capabilities.into_iter().collect();
+        self
+    }
+    /// Sets `key_id`.
+    pub fn key_id(mut self, key_id: KeyId) -> Self {
+        self.key_id = Some(key_id);
+        self
+    }
+    /// Sets `registry_url`.
+    pub fn registry_url(mut self, registry_url: Url) -> Self {
+        self.registry_url = Some(registry_url);
+        self
+    }
+
+    /// The claims, once every required claim is set and `exp` is after
+    /// `iat`; otherwise an error naming the first missing claim (in
+    /// [`REQUIRED_CLAIMS`] order) or the window problem.
+    pub fn build(self) -> Result<Claims, InvalidValue> {
+        fn req<T>(v: Option<T>, name: &str) -> Result<T, InvalidValue> {
+            v.ok_or_else(|| InvalidValue::new("claims", format!("{name} is required")))
+        }
+        let claims = Claims {
+            iss: req(self.iss, "iss")?,
+            sub: req(self.sub, "sub")?,
+            aud: req(self.aud, "aud")?,
+            iat: req(self.iat, "iat")?,
+            exp: req(self.exp, "exp")?,
+            nbf: self.nbf,
+            jti: self.jti,
+            tier: req(self.tier, "tier")?,
+            operator: req(self.operator, "operator")?,
+            surfaces: self.surfaces,
+            capabilities: self.capabilities,
+            key_id: req(self.key_id, "key_id")?,
+            registry_url: req(self.registry_url, "registry_url")?,
+        };
+        if claims.exp <= claims.iat {
+            return Err(InvalidValue::new("claims", "exp must be after iat"));
+        }
+        Ok(claims)
     }
 }
 

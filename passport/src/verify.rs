@@ -1,11 +1,12 @@
 //! Verification: the strict JWS layer and the passport policy on top of it.
 
 use crate::error::{Part, PassportError};
-use crate::keys::{Jwks, VerifyingKey};
+use crate::keys::Jwks;
 use crate::revocation::{RevocationQuery, RevocationSource};
 use crate::strict::{b64url_decode, parse_fields, parse_object, JsonError};
 use crate::types::{Claims, KeyId, Tier, CLAIM_FIELDS};
 use ed25519_dalek::Signature;
+use ed25519_dalek::VerifyingKey;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
@@ -39,6 +40,7 @@ fn scalar_is_canonical(s: &[u8]) -> bool {
 
 /// The checked protected header of a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Header {
     /// `alg`; always `EdDSA` once checked.
     pub alg: String,
@@ -105,19 +107,20 @@ fn check_header(bytes: &[u8], need_kid: bool) -> Result<Header, PassportError> {
             })
         }
         Err(JsonError::NotObject) => {
-            return Err(PassportError::MalformedHeader("not a JSON object".into()))
+            return Err(PassportError::malformed_header("not a JSON object"))
         }
-        Err(JsonError::Syntax(e)) => return Err(PassportError::MalformedHeader(e)),
+        Err(JsonError::Syntax(e)) => {
+            return Err(PassportError::MalformedHeader {
+                reason: e.to_string(),
+                source: Some(e),
+            })
+        }
     };
     let [alg, crit, jku, jwk, x5u, x5c, typ, kid] = fields;
     let alg = match alg {
         Some(Value::String(a)) => a,
-        Some(_) => {
-            return Err(PassportError::MalformedHeader(
-                "alg must be a string".into(),
-            ))
-        }
-        None => return Err(PassportError::MalformedHeader("alg is required".into())),
+        Some(_) => return Err(PassportError::malformed_header("alg must be a string")),
+        None => return Err(PassportError::malformed_header("alg is required")),
     };
     if alg != "EdDSA" {
         return Err(PassportError::UnsupportedAlgorithm(alg));
@@ -138,24 +141,16 @@ fn check_header(bytes: &[u8], need_kid: bool) -> Result<Header, PassportError> {
             }
             Some(t)
         }
-        Some(_) => {
-            return Err(PassportError::MalformedHeader(
-                "typ must be a string".into(),
-            ))
-        }
+        Some(_) => return Err(PassportError::malformed_header("typ must be a string")),
     };
     let kid = match kid {
         None if need_kid => return Err(PassportError::MissingKid),
         None => None,
         Some(Value::String(k)) => Some(
             KeyId::new(k)
-                .map_err(|e| PassportError::MalformedHeader(format!("kid: {}", e.reason)))?,
+                .map_err(|e| PassportError::malformed_header(format!("kid: {}", e.reason)))?,
         ),
-        Some(_) => {
-            return Err(PassportError::MalformedHeader(
-                "kid must be a string".into(),
-            ))
-        }
+        Some(_) => return Err(PassportError::malformed_header("kid must be a string")),
     };
     Ok(Header { alg, typ, kid })
 }
@@ -260,8 +255,10 @@ impl Clock for FixedClock {
     }
 }
 
-/// What a verifier accepts.
+/// What a verifier accepts. Build it with [`Policy::new`] or
+/// [`Policy::for_issuers`] and the `with_*` methods.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Policy {
     /// Accepted `iss` values, compared exactly (byte for byte).
     pub issuers: Vec<String>,
@@ -285,6 +282,28 @@ impl Policy {
         }
     }
 
+    /// A policy accepting any of `issuers` (none: every token is refused
+    /// with `wrong_issuer`) for one audience, with the default leeway and
+    /// minimum tier `issued`.
+    pub fn for_issuers<I, S>(issuers: I, audience: impl Into<String>) -> Policy
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Policy {
+            issuers: issuers.into_iter().map(Into::into).collect(),
+            audience: audience.into(),
+            leeway_secs: DEFAULT_LEEWAY_SECS,
+            min_tier: Tier::Issued,
+        }
+    }
+
+    /// Accepts one more issuer.
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Policy {
+        self.issuers.push(issuer.into());
+        self
+    }
+
     /// Sets the minimum tier.
     pub fn with_min_tier(mut self, tier: Tier) -> Policy {
         self.min_tier = tier;
@@ -300,6 +319,7 @@ impl Policy {
 
 /// A passport that passed every check.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerifiedPassport {
     /// The checked header.
     pub header: Header,
@@ -391,9 +411,14 @@ impl Verifier {
                 })
             }
             Err(JsonError::NotObject) => {
-                return Err(PassportError::MalformedClaims("not a JSON object".into()))
+                return Err(PassportError::malformed_claims("not a JSON object"))
             }
-            Err(JsonError::Syntax(e)) => return Err(PassportError::MalformedClaims(e)),
+            Err(JsonError::Syntax(e)) => {
+                return Err(PassportError::MalformedClaims {
+                    reason: e.to_string(),
+                    source: Some(e),
+                })
+            }
         };
         let claims = Claims::from_fields(fields)?;
         if claims.key_id != kid {
@@ -458,6 +483,7 @@ impl Verifier {
 
 /// A token decoded WITHOUT verification, for display only.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Untrusted {
     /// The header JSON.
     pub header: Value,

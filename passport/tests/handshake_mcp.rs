@@ -4,12 +4,12 @@ extern crate aiid_passport as passport;
 mod common;
 
 use common::*;
-use passport::handshake::{
+use passport::{check_binding, McpPolicy, RegistryRecord, WellKnownIdentity};
+use passport::{FixedClock, IdentityId, RevocationList, Tier, Verifier};
+use passport::{
     HandshakeError, HandshakeMessage, HandshakeRequest, HandshakeResponse, Initiator, Party,
     Responder,
 };
-use passport::mcp::{check_binding, McpPolicy, RegistryRecord, WellKnownIdentity};
-use passport::{FixedClock, IdentityId, RevocationList, Tier, Verifier};
 use serde_json::json;
 
 const A: &str = "aii_AGENTA";
@@ -33,10 +33,7 @@ fn verifier_with(list: RevocationList, min: Tier) -> Verifier {
 }
 
 fn empty_list() -> RevocationList {
-    RevocationList {
-        generated_at: NOW,
-        ..RevocationList::default()
-    }
+    RevocationList::new(NOW)
 }
 
 #[test]
@@ -76,19 +73,10 @@ fn mutual_handshake_succeeds() {
     let va = verifier_with(empty_list(), Tier::BusinessVerified); // A demands business for B
     let vb = verifier_with(empty_list(), Tier::Issued);
 
-    let a = Initiator::new(Party {
-        id: &ida,
-        passport: &pa,
-        verifier: &va,
-    })
-    .unwrap()
-    .expect_peer(idb.clone());
-    let b = Responder::new(Party {
-        id: &idb,
-        passport: &pb,
-        verifier: &vb,
-    })
-    .unwrap();
+    let a = Initiator::new(Party::new(&ida, &pa, &va))
+        .unwrap()
+        .expect_peer(idb.clone());
+    let b = Responder::new(Party::new(&idb, &pb, &vb)).unwrap();
 
     let (a, m1) = a.start();
     // Over the wire as JSON.
@@ -113,24 +101,15 @@ fn handshake_failures() {
     // No revocation source: refused.
     let bare = Verifier::new(policy(), jwks()).with_clock(FixedClock(NOW));
     assert_eq!(
-        Initiator::new(Party {
-            id: &ida,
-            passport: &pa,
-            verifier: &bare
-        })
-        .unwrap_err(),
+        Initiator::new(Party::new(&ida, &pa, &bare)).unwrap_err(),
         HandshakeError::NoRevocationSource
     );
 
     // Tier requirement: A demands business_verified, B has identity_verified.
     let strict = verifier_with(empty_list(), Tier::BusinessVerified);
-    let (a, _) = Initiator::new(Party {
-        id: &ida,
-        passport: &pa,
-        verifier: &strict,
-    })
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &strict))
+        .unwrap()
+        .start();
     let m2 = HandshakeMessage::Response(HandshakeResponse {
         passport: pb.clone(),
     });
@@ -140,23 +119,11 @@ fn handshake_failures() {
     let mut list = empty_list();
     list.identities.push(idb.clone());
     let rv = verifier_with(list, Tier::Issued);
-    let (a, _) = Initiator::new(Party {
-        id: &ida,
-        passport: &pa,
-        verifier: &rv,
-    })
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &rv)).unwrap().start();
     assert_eq!(a.receive(&m2).unwrap_err().code(), "revoked");
 
     // Reflection: B echoes A's own passport.
-    let (a, _) = Initiator::new(Party {
-        id: &ida,
-        passport: &pa,
-        verifier: &v,
-    })
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &v)).unwrap().start();
     let echo = HandshakeMessage::Response(HandshakeResponse {
         passport: pa.clone(),
     });
@@ -164,34 +131,19 @@ fn handshake_failures() {
 
     // A announces itself as A but presents C's passport.
     let pc = passport_for("aii_AGENTC", "issued");
-    let b = Responder::new(Party {
-        id: &idb,
-        passport: &pb,
-        verifier: &v,
-    })
-    .unwrap();
+    let b = Responder::new(Party::new(&idb, &pb, &v)).unwrap();
     let req = HandshakeMessage::Request(HandshakeRequest { from: ida.clone() });
     let (b, _) = b.receive_request(&req).unwrap();
     let bad = HandshakeMessage::Response(HandshakeResponse { passport: pc });
     assert_eq!(b.receive(&bad).unwrap_err().code(), "peer_mismatch");
 
     // Wrong message kind; a request claiming B's own identity.
-    let b = Responder::new(Party {
-        id: &idb,
-        passport: &pb,
-        verifier: &v,
-    })
-    .unwrap();
+    let b = Responder::new(Party::new(&idb, &pb, &v)).unwrap();
     assert_eq!(
         b.receive_request(&m2).unwrap_err().code(),
         "unexpected_message"
     );
-    let b = Responder::new(Party {
-        id: &idb,
-        passport: &pb,
-        verifier: &v,
-    })
-    .unwrap();
+    let b = Responder::new(Party::new(&idb, &pb, &v)).unwrap();
     let self_req = HandshakeMessage::Request(HandshakeRequest { from: idb.clone() });
     assert_eq!(
         b.receive_request(&self_req).unwrap_err().code(),
@@ -208,13 +160,7 @@ fn handshake_failures() {
         }),
         &issuer_key(),
     );
-    let (a, _) = Initiator::new(Party {
-        id: &ida,
-        passport: &pa,
-        verifier: &v,
-    })
-    .unwrap()
-    .start();
+    let (a, _) = Initiator::new(Party::new(&ida, &pa, &v)).unwrap().start();
     let m = HandshakeMessage::Response(HandshakeResponse { passport: expired });
     assert_eq!(a.receive(&m).unwrap_err().code(), "expired");
 }
@@ -235,10 +181,7 @@ fn record(host: &str, verified: bool, status: &str, tier: &str) -> RegistryRecor
 }
 
 fn mcp_policy() -> McpPolicy {
-    McpPolicy {
-        trusted_registries: vec!["https://aiidentity.org/".into()],
-        min_tier: Tier::IdentityVerified,
-    }
+    McpPolicy::new(["https://aiidentity.org/"], Tier::IdentityVerified)
 }
 
 #[test]
@@ -318,10 +261,7 @@ fn surface_binding_rule() {
         ),
         "tier_too_low"
     );
-    let untrusted = McpPolicy {
-        trusted_registries: vec!["https://registry.example".into()],
-        ..mcp_policy()
-    };
+    let untrusted = McpPolicy::new(["https://registry.example"], mcp_policy().min_tier);
     assert_eq!(
         code(
             "tools.example.com",

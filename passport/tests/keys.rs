@@ -168,21 +168,20 @@ fn jwks_rules() {
 }
 
 fn claims() -> Claims {
-    Claims {
-        iss: Url::new(ISS).unwrap(),
-        sub: IdentityId::new("aii_demo").unwrap(),
-        aud: Audience::One(AUD.into()),
-        iat: NumericDate::new(NOW).unwrap(),
-        exp: NumericDate::new(NOW + 600).unwrap(),
-        nbf: None,
-        jti: None,
-        tier: Tier::BusinessVerified,
-        operator: Operator::Anonymous,
-        surfaces: vec![Surface::new("mcp:tools.example.com").unwrap()],
-        capabilities: vec![Capability::new("customer-support").unwrap()],
-        key_id: KeyId::new(KID).unwrap(),
-        registry_url: Url::new("https://aiidentity.org/whois/aii_demo").unwrap(),
-    }
+    Claims::builder()
+        .iss(Url::new(ISS).unwrap())
+        .sub(IdentityId::new("aii_demo").unwrap())
+        .aud(Audience::One(AUD.into()))
+        .iat(NumericDate::new(NOW).unwrap())
+        .exp(NumericDate::new(NOW + 600).unwrap())
+        .tier(Tier::BusinessVerified)
+        .operator(Operator::Anonymous)
+        .surface(Surface::new("mcp:tools.example.com").unwrap())
+        .capability(Capability::new("customer-support").unwrap())
+        .key_id(KeyId::new(KID).unwrap())
+        .registry_url(Url::new("https://aiidentity.org/whois/aii_demo").unwrap())
+        .build()
+        .unwrap()
 }
 
 fn issuer() -> Issuer {

@@ -9,8 +9,8 @@ use crate::types::{
     IdentityRecord, IssueRequest, IssueResponse, RevocationsDocument, RevokeRequest,
     RevokeResponse, VerifyRequest, VerifyResponse,
 };
-use passport::mcp::{McpPolicy, TrustedServer, WellKnownIdentity};
 use passport::{IdentityId, Jwks, RevocationList};
+use passport::{McpPolicy, TrustedServer, WellKnownIdentity};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;

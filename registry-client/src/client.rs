@@ -6,8 +6,8 @@ use crate::types::{
     IdentityRecord, IssueRequest, IssueResponse, RevocationsDocument, RevokeRequest,
     RevokeResponse, VerifyRequest, VerifyResponse,
 };
-use passport::mcp::WellKnownIdentity;
-use passport::mcp::{check_binding, McpError, McpPolicy, RegistryRecord, TrustedServer};
+use passport::WellKnownIdentity;
+use passport::{check_binding, McpError, McpPolicy, RegistryRecord, TrustedServer};
 use passport::{IdentityId, Jwks, RevocationList};
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, StatusCode};

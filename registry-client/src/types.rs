@@ -96,7 +96,7 @@ pub struct SurfaceEntry {
 
 /// An identity record, as served by `GET /api/v1/whois/{id}` and
 /// `GET /api/v1/identities/{id}`. Its JSON is also what
-/// [`passport::mcp::RegistryRecord::from_json`] reads.
+/// [`passport::RegistryRecord::from_json`] reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityRecord {
     /// The identity id.
@@ -300,7 +300,7 @@ mod tests {
         assert_eq!(rfc3339(1_714_694_400), "2024-05-03T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339(1_773_273_600), "2026-03-12T00:00:00Z");
-        assert!(passport::mcp::is_rfc3339(&rfc3339(1_777_462_200)));
+        assert!(passport::is_rfc3339(&rfc3339(1_777_462_200)));
     }
 
     #[test]
@@ -333,7 +333,7 @@ mod tests {
             registry_url: "http://x/api/v1/whois/aii_demo".into(),
         };
         let json = serde_json::to_string(&rec).unwrap();
-        let parsed = passport::mcp::RegistryRecord::from_json(&json).unwrap();
+        let parsed = passport::RegistryRecord::from_json(&json).unwrap();
         assert_eq!(parsed.status, "active");
         assert!(parsed.surfaces[0].verified);
         let back: IdentityRecord = serde_json::from_str(&json).unwrap();

@@ -6,8 +6,8 @@ extern crate aiid_registry_client as registry_client;
 use axum::http::header;
 use axum::routing::get;
 use axum::Router;
-use passport::mcp::{McpError, McpPolicy};
 use passport::Tier;
+use passport::{McpError, McpPolicy};
 use registry_client::{BlockingClient, ClientConfig, McpCheckError};
 use registry_server::store::Store;
 use registry_server::{admin, RateLimits, ServerConfig};
@@ -60,10 +60,7 @@ fn mcp_server_identity_is_bound_to_its_host() {
     serve(other_listener, liar);
 
     let client = BlockingClient::new(ClientConfig::new(registry.url())).unwrap();
-    let policy = McpPolicy {
-        trusted_registries: vec![],
-        min_tier: Tier::Issued,
-    };
+    let policy = McpPolicy::new(Vec::<String>::new(), Tier::Issued);
     let ok = client
         .check_mcp_server(&format!("http://{mcp_host}"), &policy)
         .unwrap();
@@ -80,10 +77,7 @@ fn mcp_server_identity_is_bound_to_its_host() {
     );
 
     // Minimum tier.
-    let strict = McpPolicy {
-        trusted_registries: vec![],
-        min_tier: Tier::BusinessVerified,
-    };
+    let strict = McpPolicy::new(Vec::<String>::new(), Tier::BusinessVerified);
     let e = client
         .check_mcp_server(&format!("http://{mcp_host}"), &strict)
         .unwrap_err();

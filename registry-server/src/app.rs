@@ -232,6 +232,7 @@ pub struct AppState {
     pub(crate) limiter: RateLimiter,
     pub(crate) api_keys: Mutex<HashMap<String, ApiKeyRecord>>,
     pub(crate) revocation_max_age_secs: u64,
+    pub(crate) attestations: Arc<crate::attestations::AttestationStore>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -328,7 +329,7 @@ fn limit(state: &Shared, caller: &Caller, ip: SocketAddr, class: Class) -> Resul
 /// Identifies the caller and applies the rate limit. Valid keys are cached
 /// in memory after their first (indexed) store lookup; an unknown key is
 /// charged to the client IP's unauthenticated budget (401, then 429).
-async fn admit(
+pub(crate) async fn admit(
     state: &Shared,
     headers: &HeaderMap,
     ip: SocketAddr,
@@ -482,7 +483,7 @@ pub(crate) fn verify_token(
             if e.code() == "revoked" {
                 resp.status = Some(IdentityStatus::Revoked);
             }
-            resp.error = Some(e.code().to_owned());
+            resp.error = Some(e.code().as_str().to_owned());
             resp.message = Some(e.to_string());
         }
     }
@@ -555,10 +556,9 @@ async fn whois(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Whois).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &lookup_record(&state, &id).await?,
-    ))
+    let rec = lookup_record(&state, &id).await?;
+    let v = crate::attestations::whois_json(&state, &rec).await?;
+    Ok(json_response(StatusCode::OK, &v))
 }
 
 async fn identities(
@@ -574,10 +574,9 @@ async fn identities(
             "the canonical resource is addressed by aii_ id",
         ));
     }
-    Ok(json_response(
-        StatusCode::OK,
-        &lookup_record(&state, &id).await?,
-    ))
+    let rec = lookup_record(&state, &id).await?;
+    let v = crate::attestations::whois_json(&state, &rec).await?;
+    Ok(json_response(StatusCode::OK, &v))
 }
 
 pub(crate) fn revocations_document(state: &AppState) -> RevocationsDocument {
@@ -666,26 +665,26 @@ async fn issue(
     let bad = |what: &str, e: passport::InvalidValue| {
         ApiError::internal(format!("stored {what} is invalid: {e}"))
     };
-    let claims = Claims {
-        iss: state.issuer.iss().clone(),
-        sub: id.clone(),
-        aud: Audience::One(audience),
-        iat: NumericDate::new(iat).map_err(|e| bad("time", e))?,
-        exp: NumericDate::new(exp).map_err(|e| bad("time", e))?,
-        nbf: None,
-        jti: Some(jti.clone()),
-        tier: rec.tier,
-        operator: Operator::new(rec.operator.clone()).map_err(|e| bad("operator", e))?,
-        surfaces: rec
-            .surfaces
-            .iter()
-            .filter(|s| s.verified)
-            .map(|s| s.surface.clone())
-            .collect(),
-        capabilities: rec.capabilities.clone(),
-        key_id: state.issuer.kid().clone(),
-        registry_url: Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?,
-    };
+    let claims = Claims::builder()
+        .iss(state.issuer.iss().clone())
+        .sub(id.clone())
+        .aud(Audience::One(audience))
+        .iat(NumericDate::new(iat).map_err(|e| bad("time", e))?)
+        .exp(NumericDate::new(exp).map_err(|e| bad("time", e))?)
+        .jti(jti.clone())
+        .tier(rec.tier)
+        .operator(Operator::new(rec.operator.clone()).map_err(|e| bad("operator", e))?)
+        .surfaces(
+            rec.surfaces
+                .iter()
+                .filter(|s| s.verified)
+                .map(|s| s.surface.clone()),
+        )
+        .capabilities(rec.capabilities.clone())
+        .key_id(state.issuer.kid().clone())
+        .registry_url(Url::new(state.whois_url(&id)).map_err(|e| bad("registry URL", e))?)
+        .build()
+        .map_err(|e| bad("claims", e))?;
     let token = state
         .issuer
         .issue(&claims)
@@ -817,10 +816,8 @@ async fn did(
         ));
     }
     let rec = lookup_record(&state, &did).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &did_document(&state, &did, &rec),
-    ))
+    let doc = crate::attestations::did_json(&state, &did, &rec).await?;
+    Ok(json_response(StatusCode::OK, &doc))
 }
 
 /// The DID document of an identity: the issuer keys that sign its passports
@@ -890,6 +887,14 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/did/{did}", get(did))
         .route("/.well-known/jwks.json", get(jwks))
         .route("/api/mcp", post(crate::mcp::handle))
+        .route(
+            "/api/v1/attestations",
+            post(crate::attestations::post_attestation),
+        )
+        .route(
+            "/api/v1/attestations/{doc_hash}",
+            get(crate::attestations::get_attestations),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::disable())

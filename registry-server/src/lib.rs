@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod attestations;
 pub mod ids;
 pub mod mcp;
 pub mod ratelimit;
@@ -154,6 +155,10 @@ pub fn build_state(
         limiter: ratelimit::RateLimiter::new(cfg.rate_limits),
         api_keys: Mutex::new(Default::default()),
         revocation_max_age_secs: cfg.revocation_max_age_secs,
+        attestations: Arc::new(
+            attestations::AttestationStore::open_in(&cfg.data_dir)
+                .map_err(|e| ServerError::Config(e.to_string()))?,
+        ),
     }))
 }
 

@@ -1,5 +1,5 @@
 //! `POST /api/mcp`: a JSON-RPC 2.0 MCP endpoint with the tools `verify`,
-//! `whois` and `revocations` (stateless; no sessions, no batches).
+//! `whois`, `revocations` and `attestations` (stateless; no sessions, no batches).
 
 use crate::app::{
     admit_mcp, json_response, lookup_record, parse_json, read_body, revocations_document,
@@ -51,6 +51,15 @@ fn tools() -> Value {
             "name": "revocations",
             "description": "The registry's revocation list.",
             "inputSchema": {"type": "object", "properties": {}}
+        },
+        {
+            "name": "attestations",
+            "description": "The verified run attestations stored for a run identity (SCL:V1 doc_hash).",
+            "inputSchema": {
+                "type": "object",
+                "properties": {"doc_hash": {"type": "string", "description": "64 hex digits"}},
+                "required": ["doc_hash"]
+            }
         }
     ])
 }
@@ -88,16 +97,22 @@ async fn call_tool(state: &Shared, id: Value, params: &Value) -> Value {
             Err(e) => return rpc_error(id, -32602, format!("invalid arguments: {e}")),
         },
         "whois" => match args.get("id").and_then(Value::as_str) {
-            Some(i) => lookup_record(state, i).await.and_then(|r| {
-                serde_json::to_value(r).map_err(|e| {
-                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-                })
-            }),
+            Some(i) => match lookup_record(state, i).await {
+                Ok(r) => crate::attestations::whois_json(state, &r).await,
+                Err(e) => Err(e),
+            },
             None => return rpc_error(id, -32602, "arguments.id (string) is required"),
         },
         "revocations" => serde_json::to_value(revocations_document(state)).map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
         }),
+        "attestations" => match args.get("doc_hash").and_then(Value::as_str) {
+            Some(h) => match crate::attestations::parse_doc_hash(h) {
+                Some(h) => crate::attestations::list(state, h).await,
+                None => return rpc_error(id, -32602, "arguments.doc_hash must be 64 hex digits"),
+            },
+            None => return rpc_error(id, -32602, "arguments.doc_hash (string) is required"),
+        },
         other => return rpc_error(id, -32602, format!("unknown tool {other:?}")),
     };
     match out {

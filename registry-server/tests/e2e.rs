@@ -6,7 +6,7 @@ extern crate aiid_registry_server as registry_server;
 mod common;
 
 use common::{fixture, raw, TestServer};
-use passport::handshake::{Initiator, Party, Responder};
+use passport::{Initiator, Party, Responder};
 use passport::{PassportError, Policy, Tier, Verifier};
 use registry_client::{
     BlockingClient, ClientConfig, ClientError, IdentityStatus, IssueRequest, JwksCache,
@@ -181,22 +181,13 @@ fn handshake_between_two_agents() {
     a_revs.refresh_blocking().unwrap();
     b_revs.refresh_blocking().unwrap();
 
-    let a = Initiator::new(Party {
-        id: &fx.id,
-        passport: &a_pass,
-        verifier: &a_ver,
-    })
-    .unwrap()
-    .expect_peer(b_id.clone());
-    let b = Responder::new(Party {
-        id: &b_id,
-        passport: &b_pass,
-        verifier: &b_ver,
-    })
-    .unwrap();
+    let a = Initiator::new(Party::new(&fx.id, &a_pass, &a_ver))
+        .unwrap()
+        .expect_peer(b_id.clone());
+    let b = Responder::new(Party::new(&b_id, &b_pass, &b_ver)).unwrap();
     let (a_wait, req) = a.start();
     let wire = req.to_json();
-    let req = passport::handshake::HandshakeMessage::from_json(&wire).unwrap();
+    let req = passport::HandshakeMessage::from_json(&wire).unwrap();
     let (b_wait, b_resp) = b.receive_request(&req).unwrap();
     let (a_ctx, a_resp) = a_wait.receive(&b_resp).unwrap();
     let b_ctx = b_wait.receive(&a_resp).unwrap();
@@ -212,18 +203,8 @@ fn handshake_between_two_agents() {
         })
         .unwrap();
     a_revs.refresh_blocking().unwrap();
-    let a = Initiator::new(Party {
-        id: &fx.id,
-        passport: &a_pass,
-        verifier: &a_ver,
-    })
-    .unwrap();
-    let b = Responder::new(Party {
-        id: &b_id,
-        passport: &b_pass,
-        verifier: &b_ver,
-    })
-    .unwrap();
+    let a = Initiator::new(Party::new(&fx.id, &a_pass, &a_ver)).unwrap();
+    let b = Responder::new(Party::new(&b_id, &b_pass, &b_ver)).unwrap();
     let (a_wait, req) = a.start();
     let (_, b_resp) = b.receive_request(&req).unwrap();
     let err = a_wait.receive(&b_resp).unwrap_err();
@@ -488,7 +469,7 @@ fn mcp_json_rpc_tools() {
         .iter()
         .map(|t| t["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["verify", "whois", "revocations"]);
+    assert_eq!(names, ["verify", "whois", "revocations", "attestations"]);
     let v = call(
         serde_json::json!({"jsonrpc":"2.0","id":3,"method":"tools/call",
         "params":{"name":"verify","arguments":{"passport": token}}}),

@@ -26,6 +26,8 @@ pub(crate) fn exit_on_write_error(e: &std::io::Error) -> ! {
     std::process::exit(2)
 }
 
+pub(crate) mod attest;
+pub(crate) mod declare;
 pub(crate) mod passport;
 pub(crate) mod registry;
 pub(crate) mod scl;

@@ -14,7 +14,8 @@ use std::process::ExitCode;
 /// Subcommands of `aiid passport`.
 #[derive(Debug, clap::Subcommand)]
 pub enum PassportCommand {
-    /// Generate an Ed25519 key: the private key as PKCS#8 PEM, the public key
+    /// Generate an Ed25519 key: the private key as PKCS#8 v1 PEM (RFC 8410, as
+    /// `openssl genpkey -algorithm ed25519` writes it), the public key
     /// added to a JWKS file (created if absent; several keys for rotation).
     Keygen {
         /// Key id for the new key.
@@ -29,7 +30,7 @@ pub enum PassportCommand {
     },
     /// Issue a passport and print the token.
     Issue {
-        /// The issuer's private key (PKCS#8 PEM).
+        /// The issuer's private key (PKCS#8 v1 or v2 PEM).
         #[arg(long, value_name = "FILE")]
         private_key: PathBuf,
         /// Key id (header kid and key_id claim).
@@ -146,21 +147,21 @@ pub fn run(cmd: PassportCommand) -> ExitCode {
                 let iat = now.unwrap_or_else(|| passport::Clock::now(&SystemClock));
                 let exp = iat.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX));
                 let date = |t: i64| NumericDate::new(t).map_err(|e| e.to_string());
-                let claims = Claims {
-                    iss: iss.clone(),
-                    sub,
-                    aud: Audience::One(aud),
-                    iat: date(iat)?,
-                    exp: date(exp)?,
-                    nbf: None,
-                    jti,
-                    tier,
-                    operator,
-                    surfaces,
-                    capabilities,
-                    key_id: kid.clone(),
-                    registry_url,
-                };
+                let claims = Claims::builder()
+                    .iss(iss.clone())
+                    .sub(sub)
+                    .aud(Audience::One(aud))
+                    .iat(date(iat)?)
+                    .exp(date(exp)?)
+                    .jti(jti)
+                    .tier(tier)
+                    .operator(operator)
+                    .surfaces(surfaces)
+                    .capabilities(capabilities)
+                    .key_id(kid.clone())
+                    .registry_url(registry_url)
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 issue(&private_key, kid, iss, &claims)
             })
         }
@@ -175,12 +176,9 @@ pub fn run(cmd: PassportCommand) -> ExitCode {
             json,
             token,
         } => {
-            let policy = Policy {
-                issuers,
-                audience: aud,
-                leeway_secs: leeway,
-                min_tier,
-            };
+            let policy = Policy::for_issuers(issuers, aud)
+                .with_leeway(leeway)
+                .with_min_tier(min_tier);
             return verify(&jwks, policy, revocations.as_deref(), now, json, &token);
         }
         PassportCommand::Inspect { token } => return inspect(&token),

@@ -114,6 +114,15 @@ pub enum IdentityCommand {
         /// The new tier.
         tier: Tier,
     },
+    /// Add an agent's public key (an OKP Ed25519 JWK with kid) to an identity:
+    /// it then verifies the identity's run attestations (spec/attestation.md).
+    AddKey {
+        /// The identity.
+        id: IdentityId,
+        /// The public JWK file (one JWK, or an agent JWKS whose keys are all added).
+        #[arg(long, value_name = "FILE")]
+        jwk: std::path::PathBuf,
+    },
 }
 
 /// `aiid registry admin api-key …`
@@ -292,6 +301,9 @@ fn admin_cmd(data: &std::path::Path, cmd: AdminCommand) -> ExitCode {
                 }
                 Err(e) => fail(&e.to_string()),
             }
+        }
+        AdminCommand::Identity(IdentityCommand::AddKey { id, jwk }) => {
+            super::attest::admin_add_key(store, data, &id, &jwk)
         }
         AdminCommand::ApiKey(ApiKeyCommand::Create { scopes, org }) => {
             match admin::create_api_key(store, &org, &scopes) {

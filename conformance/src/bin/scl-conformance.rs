@@ -1,5 +1,6 @@
 #![forbid(unsafe_code)]
-//! `scl-conformance`: runs the SCL:V1 vectors against any engine.
+//! `scl-conformance`: runs the SCL:V1 vectors (or, with `--suite passport`,
+//! the AI Identity passport vectors) against any engine.
 
 extern crate aiid_conformance as conformance;
 /// `println!` that ignores a closed stdout (e.g. piped into `head`).
@@ -14,43 +15,60 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use conformance::{
-    coverage, run_all, run_engine, Outcome, Selection, Strictness, Totals, VectorFile,
+    coverage, Outcome, PassportVectorFile, Selection, Strictness, Subprocess, Totals, VectorFile,
 };
 
 #[derive(Debug, Parser)]
 #[command(
     name = "scl-conformance",
     version,
-    about = "Run the SCL:V1 conformance vectors against an engine",
-    long_about = "Runs each vector through ENGINE (a shell command): the document bytes on stdin, one JSON \
-object on stdout: {\"valid\":true,\"canonical\":…,\"sha256\":…} or {\"valid\":false,\"code\":…,\"offset\":…}.\n\
+    about = "Run the SCL:V1 (or passport) conformance vectors against an engine",
+    long_about = "Runs each vector through ENGINE (a shell command, one process per vector).\n\
+SCL suite (default): the document bytes on stdin, one JSON object on stdout, exit 0: \
+{\"valid\":true,\"canonical\":…,\"sha256\":…} or {\"valid\":false,\"code\":…,\"offset\":…}.\n\
+Passport suite (--suite passport): one JSON request line on stdin, one JSON result line on stdout \
+(exit status ignored); see spec/passport.md §11.\n\
 Prints one line per failing vector, a per-rule coverage table, and `N passed, N failed`.",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
     #[command(subcommand)]
     command: Option<Sub>,
+    /// Vector suite.
+    #[arg(long, value_enum, default_value_t = Suite::Scl, global = true)]
+    suite: Suite,
     #[command(flatten)]
     run: RunArgs,
 }
 
+/// Which vector suite to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Suite {
+    /// SCL:V1 documents (`spec/vectors/scl-v1.json`).
+    Scl,
+    /// AI Identity passports (`spec/vectors/passport.json`).
+    Passport,
+}
+
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    /// Engine command, run with `sh -c` once per vector (e.g. 'aiid engine').
+    /// Engine command, run with `sh -c` once per vector (e.g. 'aiid engine',
+    /// 'aiid passport engine').
     #[arg(long, value_name = "CMD")]
     engine: Option<String>,
-    /// Vector file (default: the SCL:V1 vectors built into this binary).
+    /// Vector file (default: the suite's vectors built into this binary).
     #[arg(long, value_name = "FILE")]
     vectors: Option<PathBuf>,
     /// Only vectors whose id contains TEXT.
     #[arg(long, value_name = "TEXT")]
     filter: Option<String>,
-    /// Only vectors citing this rule (e.g. §3) or carrying this flag (e.g. resolution-8).
+    /// Only vectors citing this rule (e.g. §3) or carrying this flag (e.g. resolution-8);
+    /// passport suite: the rule text, the layer or the expected error code (e.g. expired).
     #[arg(long, value_name = "RULE")]
     rule: Option<String>,
-    /// Do not compare offsets (partial conformance, for engines without offsets).
+    /// Do not compare offsets (partial conformance, for engines without offsets; SCL suite only).
     #[arg(long)]
     codes_only: bool,
     /// Per-vector time limit in milliseconds.
@@ -66,52 +84,102 @@ struct RunArgs {
 
 #[derive(Debug, Subcommand)]
 enum Sub {
-    /// Write every vector as `DIR/<id>.scl` plus `DIR/<id>.expected.json`.
+    /// Write every vector as `DIR/<id>.scl` (passport suite: `DIR/<id>.request.json`) plus
+    /// `DIR/<id>.expected.json`.
     Export {
         /// Output directory (created if missing).
         dir: PathBuf,
-        /// Vector file (default: built-in SCL:V1 vectors).
+        /// Vector file (default: the suite's built-in vectors).
         #[arg(long, value_name = "FILE")]
         vectors: Option<PathBuf>,
     },
 }
 
-fn load(path: Option<&PathBuf>) -> Result<VectorFile, String> {
-    match path {
-        None => VectorFile::scl_v1().map_err(|e| e.to_string()),
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .map_err(|e| format!("cannot read {}: {e}", p.display()))?;
-            VectorFile::from_json(&text).map_err(|e| format!("{}: {e}", p.display()))
+/// A loaded vector file of either suite.
+enum Loaded {
+    Scl(VectorFile),
+    Passport(Box<PassportVectorFile>),
+}
+
+fn load(suite: Suite, path: Option<&PathBuf>) -> Result<Loaded, String> {
+    let text = match path {
+        None => None,
+        Some(p) => Some(
+            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+        ),
+    };
+    let at = |e: conformance::VectorError| {
+        // A file of the other suite gets a hint instead of a field list.
+        let other = match (suite, text.as_deref()) {
+            (Suite::Scl, Some(t)) if PassportVectorFile::from_json(t).is_ok() => {
+                " (this is a passport vector file: add --suite passport)"
+            }
+            (Suite::Passport, Some(t)) if VectorFile::from_json(t).is_ok() => {
+                " (this is an SCL vector file: drop --suite passport)"
+            }
+            _ => "",
+        };
+        match path {
+            Some(p) => format!("{}: {e}{other}", p.display()),
+            None => format!("built-in {suite:?} vectors: {e}"),
         }
-    }
+    };
+    Ok(match suite {
+        Suite::Scl => Loaded::Scl(
+            match &text {
+                Some(t) => VectorFile::from_json(t),
+                None => VectorFile::scl_v1(),
+            }
+            .map_err(at)?,
+        ),
+        Suite::Passport => Loaded::Passport(Box::new(
+            match &text {
+                Some(t) => PassportVectorFile::from_json(t),
+                None => PassportVectorFile::shipped(),
+            }
+            .map_err(at)?,
+        )),
+    })
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Some(Sub::Export { dir, vectors }) => match load(vectors.as_ref()).and_then(|f| {
-            conformance::export(&f, &dir).map_err(|e| format!("{}: {e}", dir.display()))
-        }) {
-            Ok(n) => {
-                say!("wrote {n} vectors to {}", dir.display());
-                ExitCode::SUCCESS
+        Some(Sub::Export { dir, vectors }) => {
+            match load(cli.suite, vectors.as_ref()).and_then(|f| {
+                match &f {
+                    Loaded::Scl(f) => conformance::export(f, &dir),
+                    Loaded::Passport(f) => f.export(&dir),
+                }
+                .map_err(|e| format!("{}: {e}", dir.display()))
+            }) {
+                Ok(n) => {
+                    say!("wrote {n} vectors to {}", dir.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("scl-conformance: error: {e}");
+                    ExitCode::from(2)
+                }
             }
-            Err(e) => {
-                eprintln!("scl-conformance: error: {e}");
-                ExitCode::from(2)
-            }
-        },
-        None => run(cli.run),
+        }
+        None => run(cli.suite, cli.run),
     }
 }
 
-fn run(args: RunArgs) -> ExitCode {
-    let Some(engine) = args.engine else {
-        eprintln!("scl-conformance: error: --engine CMD is required (e.g. --engine 'aiid engine')");
+fn run(suite: Suite, args: RunArgs) -> ExitCode {
+    let Some(command) = args.engine else {
+        eprintln!(
+            "scl-conformance: error: --engine CMD is required (e.g. --engine 'aiid engine', \
+             or --suite passport --engine 'aiid passport engine')"
+        );
         return ExitCode::from(2);
     };
-    let file = match load(args.vectors.as_ref()) {
+    if args.codes_only && suite == Suite::Passport {
+        eprintln!("scl-conformance: error: --codes-only applies to the SCL suite only");
+        return ExitCode::from(2);
+    }
+    let file = match load(suite, args.vectors.as_ref()) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("scl-conformance: error: {e}");
@@ -130,10 +198,11 @@ fn run(args: RunArgs) -> ExitCode {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let timeout = Duration::from_millis(args.timeout_ms);
-    let outcomes = run_all(&file, &selection, strictness, jobs, |input| {
-        run_engine(&engine, input, timeout)
-    });
+    let engine = Subprocess::new(command.clone()).timeout(Duration::from_millis(args.timeout_ms));
+    let outcomes = match &file {
+        Loaded::Scl(f) => f.run(&selection, strictness, jobs, &engine),
+        Loaded::Passport(f) => f.run(&selection, jobs, &engine),
+    };
     if outcomes.is_empty() {
         eprintln!("scl-conformance: error: no vector matches the selection");
         return ExitCode::from(2);
@@ -146,7 +215,7 @@ fn run(args: RunArgs) -> ExitCode {
     print_coverage(&outcomes);
     let totals = Totals::of(&outcomes);
     if let Some(path) = &args.report {
-        if let Err(e) = write_report(path, &engine, strictness, &outcomes, totals) {
+        if let Err(e) = write_report(path, suite, &command, strictness, &outcomes, totals) {
             eprintln!(
                 "scl-conformance: error: cannot write {}: {e}",
                 path.display()
@@ -166,14 +235,22 @@ fn run(args: RunArgs) -> ExitCode {
 }
 
 fn print_coverage(outcomes: &[Outcome]) {
-    say!("{:<12} {:>7} {:>7}", "rule", "passed", "failed");
-    for (rule, (passed, failed)) in coverage(outcomes) {
-        say!("{rule:<12} {passed:>7} {failed:>7}");
+    let rows = coverage(outcomes);
+    let width = rows
+        .iter()
+        .map(|(rule, _)| rule.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(12);
+    say!("{:<width$} {:>7} {:>7}", "rule", "passed", "failed");
+    for (rule, (passed, failed)) in rows {
+        say!("{rule:<width$} {passed:>7} {failed:>7}");
     }
 }
 
 fn write_report(
     path: &PathBuf,
+    suite: Suite,
     engine: &str,
     strictness: Strictness,
     outcomes: &[Outcome],
@@ -186,6 +263,7 @@ fn write_report(
             .map(|(r, (p, f))| (r, serde_json::json!({"passed": p, "failed": f})))
             .collect();
         let report = serde_json::json!({
+            "suite": suite.to_possible_value().map(|v| v.get_name().to_owned()),
             "engine": engine,
             "partial_conformance": partial,
             "totals": totals,
@@ -194,8 +272,12 @@ fn write_report(
         });
         format!("{report:#}\n")
     } else {
+        let title = match suite {
+            Suite::Scl => "SCL:V1",
+            Suite::Passport => "AI Identity passport",
+        };
         let mut md = format!(
-            "# SCL:V1 conformance report\n\nEngine: `{engine}`{}\n\n**{totals}**\n\n| rule | passed | failed |\n|---|---:|---:|\n",
+            "# {title} conformance report\n\nEngine: `{engine}`{}\n\n**{totals}**\n\n| rule | passed | failed |\n|---|---:|---:|\n",
             if partial { " (codes only: partial conformance)" } else { "" }
         );
         for (rule, (p, f)) in coverage(outcomes) {

@@ -91,6 +91,6 @@ pub fn verifier_at(now: i64) -> Verifier {
 pub fn code(token: &str) -> &'static str {
     match verifier().verify(token) {
         Ok(_) => "valid",
-        Err(e) => e.code(),
+        Err(e) => e.code().as_str(),
     }
 }

@@ -4,7 +4,7 @@
 //! raw JSON text, base64url-encoded with the `base64` crate and signed with
 //! `ed25519-dalek` directly. Nothing from the `passport` crate is used.
 //!
-//! Run: `cargo run -q -p passport --example gen_passport_vectors > spec/vectors/passport.json`
+//! Run: `cargo run -q -p aiid-passport --example gen_passport_vectors > spec/vectors/passport.json`
 
 extern crate aiid_passport as passport;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
