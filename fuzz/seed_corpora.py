@@ -52,15 +52,18 @@ def select_scl(vectors):
 
 
 def main():
-    for target in ("scl_parse", "scl_differential", "scl_roundtrip", "canon_decode",
-                   "passport_verify", "jwks_parse", "attest_verify"):
+    for target in ("scl_parse", "scl_differential", "scl_stream", "scl_roundtrip",
+                   "canon_decode", "passport_verify", "jwks_parse", "attest_verify"):
         shutil.rmtree(CORPUS / target, ignore_errors=True)
 
     chosen = select_scl(scl_vectors())
-    for v in chosen:
+    for i, v in enumerate(chosen):
         data = base64.b64decode(v["input_b64"])
         write("scl_parse", v["id"], data)
         write("scl_differential", v["id"], data)
+        # First byte: the chunking (see fuzz_targets::scl_stream); cycle
+        # through 1-byte, fixed and pseudo-random chunk sizes.
+        write("scl_stream", v["id"], bytes([(i * 37) % 256]) + data)
         if v["expected"]["valid"]:
             write("canon_decode", v["id"], v["expected"]["canonical"].encode("utf-8"))
             # Structured target: the bytes are only raw material for

@@ -7,16 +7,22 @@
 
 use alloc::{format, string::String};
 
-use crate::DocHash;
+use crate::{DocHash, ParseError};
 
 /// The protocol answer for `input`, as one line of JSON (no trailing LF).
 pub fn respond(input: &[u8]) -> String {
-    match scl_parse::parse(input) {
-        Ok(doc) => {
-            let canonical = scl_canon::to_vec(&doc);
-            let hash = DocHash::of_canonical_bytes(&canonical);
+    let canonical = scl_parse::parse(input).map(|doc| scl_canon::to_vec(&doc));
+    answer(canonical.as_deref())
+}
+
+/// The protocol answer for a result already computed: the canonical JSON
+/// of a valid document, or its error (used by the streaming `aiid engine`).
+pub fn answer(result: Result<&[u8], &ParseError>) -> String {
+    match result {
+        Ok(canonical) => {
+            let hash = DocHash::of_canonical_bytes(canonical);
             // Canonical JSON is valid UTF-8 by construction.
-            let text = String::from_utf8_lossy(&canonical);
+            let text = String::from_utf8_lossy(canonical);
             format!(
                 "{{\"valid\":true,\"canonical\":{},\"sha256\":\"{hash}\"}}",
                 json_string(&text)

@@ -25,6 +25,7 @@ mod attest_targets;
 mod passport_targets;
 mod scl;
 pub mod spec_literal;
+mod stream;
 
 pub use attest_targets::attest_verify;
 pub use passport_targets::{
@@ -35,6 +36,7 @@ pub use scl::{
     canon_decode, scl_differential, scl_parse, scl_roundtrip, scl_roundtrip_bytes, HandleInput,
     IdInput, Piece, SclRoundtripInput, TextInput,
 };
+pub use stream::scl_stream;
 
 /// A fuzz target: takes the raw bytes a fuzzer (or a corpus file) provides.
 pub type Target = fn(&[u8]);
@@ -45,6 +47,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("scl_parse", scl_parse),
     ("scl_roundtrip", scl_roundtrip_bytes),
     ("scl_differential", scl_differential),
+    ("scl_stream", scl_stream),
     ("canon_decode", canon_decode),
     ("passport_verify", passport_verify_bytes),
     ("jwks_parse", jwks_parse),

@@ -12,6 +12,10 @@ use scl_canon::Sink;
 use scl_parse::{Document, ParseError};
 use sha2::{Digest, Sha256};
 
+pub mod stream;
+#[cfg(feature = "std")]
+pub mod stream_io;
+
 /// The identity of an SCL:V1 document: SHA-256 of its canonical JSON bytes.
 ///
 /// Displays as 64 lowercase hex digits; parses from 64 hex digits (either

@@ -352,8 +352,10 @@ pub struct ParseError {
 }
 
 impl ParseError {
-    /// Builds an error whose code is the reason's code.
-    pub(crate) const fn new(reason: Reason, offset: usize) -> Self {
+    /// Builds an error whose code is the reason's code. Public so that other
+    /// engines of this workspace (the streaming identity engine of `scl-hash`)
+    /// return the very same error values as [`crate::parse`].
+    pub const fn new(reason: Reason, offset: usize) -> Self {
         ParseError {
             code: reason.code(),
             offset: ByteOffset(offset),
@@ -361,8 +363,9 @@ impl ParseError {
         }
     }
 
-    /// Builds an error with an explicit code (for reasons that map to two codes).
-    pub(crate) const fn with_code(code: ErrorCode, reason: Reason, offset: usize) -> Self {
+    /// Builds an error with an explicit code (for reasons that map to two codes:
+    /// a trailing newline is `E104` in quoted mode and `E105` in raw mode).
+    pub const fn with_code(code: ErrorCode, reason: Reason, offset: usize) -> Self {
         ParseError {
             code,
             offset: ByteOffset(offset),

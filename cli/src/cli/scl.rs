@@ -49,6 +49,91 @@ fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
+/// Inputs up to this size are read whole (so that an error can be shown in
+/// its context) and hashed by the streaming engine in one call; larger ones
+/// are streamed, with SHA-256 on a second thread, in constant memory.
+const WHOLE_INPUT_LIMIT: u64 = 1 << 20;
+
+/// `aiid hash`: the streaming identity engine (`scl_hash::stream`).
+fn examine_streaming(path: &Path) -> Outcome {
+    let name = display_name(path);
+    let unreadable = |e: io::Error| {
+        let what = if path == Path::new("-") {
+            "standard input".to_string()
+        } else {
+            path.display().to_string()
+        };
+        Outcome::Unreadable(format!("cannot read {what}: {e}"))
+    };
+    // For a file, its size (one fstat) sizes the buffer, so that a small
+    // file is read in one call.
+    let (mut reader, size): (Box<dyn Read>, u64) = if path == Path::new("-") {
+        (Box::new(io::stdin().lock()), 0)
+    } else {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) => return unreadable(e),
+        };
+        match file.metadata() {
+            Ok(meta) if meta.is_dir() => {
+                return Outcome::Unreadable(format!(
+                    "{}: is a directory, not a file",
+                    path.display()
+                ))
+            }
+            Ok(meta) => (Box::new(file), meta.len()),
+            Err(e) => return unreadable(e),
+        }
+    };
+    let capacity = usize::try_from(size.min(WHOLE_INPUT_LIMIT) + 1).unwrap_or(0);
+    let mut head = Vec::with_capacity(capacity);
+    if let Err(e) = (&mut reader)
+        .take(WHOLE_INPUT_LIMIT + 1)
+        .read_to_end(&mut head)
+    {
+        return unreadable(e);
+    }
+    if head.len() as u64 <= WHOLE_INPUT_LIMIT {
+        return match aiid::scl_hash::stream::identity_streamed(&head) {
+            Ok(hash) => Outcome::Valid(hash),
+            Err(error) => {
+                let at = error.line_column(&head);
+                Outcome::Invalid {
+                    error,
+                    line: at.line,
+                    column: at.column,
+                    rendered: error.render(&name, &head),
+                }
+            }
+        };
+    }
+    use aiid::scl_hash::stream_io::{identity_of_reader_two_threads, StreamError};
+    match identity_of_reader_two_threads(io::Cursor::new(head).chain(reader)) {
+        Ok(hash) => Outcome::Valid(hash),
+        Err(StreamError::Invalid { error, at }) => {
+            // The input is not kept: the diagnostic names the place only.
+            let mut rendered = format!(
+                "{name}:{}:{}: error[{}]: {}\n",
+                at.line,
+                at.column,
+                error.code(),
+                error.reason()
+            );
+            if let Some(hint) = error.hint() {
+                rendered.push_str(&format!("  = hint: {hint}\n"));
+            }
+            Outcome::Invalid {
+                error,
+                line: at.line,
+                column: at.column,
+                rendered,
+            }
+        }
+        Err(StreamError::Io(e)) => unreadable(e),
+        Err(other) => Outcome::Unreadable(format!("{name}: {other}")),
+    }
+}
+
 fn examine(path: &Path) -> Outcome {
     let input = match read_input(path) {
         Ok(bytes) => bytes,
@@ -122,7 +207,13 @@ pub fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> io::Result
     run_ordered(
         files.len(),
         worker_count(),
-        |i| examine(&files[i]),
+        |i| {
+            if with_hash {
+                examine_streaming(&files[i])
+            } else {
+                examine(&files[i])
+            }
+        },
         |i, outcome| {
             let name = display_name(&files[i]);
             if write_failed.is_some() {
@@ -268,13 +359,34 @@ pub fn canon(file: &Path) -> io::Result<ExitCode> {
 }
 
 /// `aiid engine`: one document on stdin, one protocol JSON line on stdout.
+/// The input is streamed through the engine (`scl_hash::stream`); only the
+/// canonical JSON, which the answer contains, is held in memory.
 pub fn engine() -> io::Result<ExitCode> {
-    let mut input = Vec::new();
-    if let Err(e) = io::stdin().lock().read_to_end(&mut input) {
-        eprintln!("aiid: error: cannot read standard input: {e}");
-        return Ok(ExitCode::from(EXIT_USAGE));
+    let mut engine = aiid::scl_hash::stream::CanonicalStream::new(Vec::new());
+    let mut stdin = io::stdin().lock();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut failed = None;
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                eprintln!("aiid: error: cannot read standard input: {e}");
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+        };
+        // After an error the rest is read and dropped, so that the writer
+        // of a long input does not see a broken pipe.
+        if failed.is_none() {
+            failed = engine.feed(&buf[..n]).err();
+        }
     }
-    let answer = aiid::engine::respond(&input);
+    let result = match failed {
+        Some(error) => Err(error),
+        None => engine.finish(),
+    };
+    let answer = aiid::engine::answer(result.as_deref());
     let mut out = io::stdout().lock();
     writeln!(out, "{answer}")?;
     out.flush()?;

@@ -1,0 +1,129 @@
+//! In-process ratios of the streaming identity engine to bare SHA-256 over
+//! the same canonical bytes, measured in the same run, interleaved, best of
+//! N rounds. Also: which SHA-256 is fastest here (sha2, which picks SHA-NI at
+//! run time when the CPU has it, against ring).
+//!
+//! `cargo bench -p scl-hash --bench stream` (add `-- --quick` for fewer rounds).
+//! Read the ratios; absolute numbers on a shared machine are noise.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use scl_hash::stream::identity_streamed;
+use scl_hash::DocHash;
+use sha2::{Digest, Sha256};
+
+/// A realistic raw-mode declaration of roughly `target` bytes (the shape of
+/// the root `identity` bench).
+fn declaration(target: usize) -> Vec<u8> {
+    let mut doc = String::from(
+        "SCL:V1\n\nhandles {\n  model(\"provider:example\",\"name:model-x\",\"snapshot:2026-01-01\")\n  params(\"temperature=0\",\"seed=42\")\n  context(\"doc:report.pdf\")\n}\nscl {\n",
+    );
+    let lines = [
+        "You are a careful analyst. Summarise the attached report for the board.",
+        "  - quote figures exactly as they appear, with \"page\" references",
+        "  - if a figure is missing, write \"not reported\"; never estimate",
+        "",
+        "Context: the audience is non-technical; keep sentences short. Ünïcødé ✓",
+    ];
+    let mut i = 0;
+    while doc.len() + 2 < target {
+        doc.push_str(lines[i % lines.len()]);
+        doc.push('\n');
+        i += 1;
+    }
+    doc.push('}');
+    doc.into_bytes()
+}
+
+/// Quoted-mode lines of roughly `target` bytes.
+fn quoted(target: usize) -> Vec<u8> {
+    let mut doc = String::from("SCL:V1\n\nhandles {\n  h(\"t\")\n}\nscl {\n");
+    while doc.len() + 2 < target {
+        doc.push_str("  \"Summarise the report \\ keep figures, é ok\"\n");
+    }
+    doc.push('}');
+    doc.into_bytes()
+}
+
+/// Short handles of roughly `target` bytes.
+fn handles(target: usize) -> Vec<u8> {
+    let mut doc = String::from("SCL:V1\n\nhandles {\n");
+    let mut i = 0;
+    while doc.len() + 12 < target {
+        doc.push_str(&format!("  h{i}(\"a\")\n"));
+        i += 1;
+    }
+    doc.push_str("}\nscl {\n}");
+    doc.into_bytes()
+}
+
+fn time(inner: usize, mut f: impl FnMut()) -> Duration {
+    let t = Instant::now();
+    for _ in 0..inner {
+        f();
+    }
+    t.elapsed()
+}
+
+fn measure(name: &str, input: &[u8], rounds: usize, inner: usize) {
+    let canonical = scl_canon::to_vec(&scl_parse::parse(input).expect("valid bench input"));
+    let expected = DocHash::of_canonical_bytes(&canonical);
+    assert_eq!(identity_streamed(input), Ok(expected));
+    let (mut sha, mut streamed, mut in_memory) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    for _ in 0..rounds {
+        sha = sha.min(time(inner, || {
+            black_box(Sha256::digest(black_box(&canonical)));
+        }));
+        streamed = streamed.min(time(inner, || {
+            black_box(identity_streamed(black_box(input)).ok());
+        }));
+        in_memory = in_memory.min(time(inner, || {
+            black_box(scl_hash::identity(black_box(input)).ok());
+        }));
+    }
+    let ratio = |d: Duration| sha.as_secs_f64() / d.as_secs_f64();
+    println!(
+        "{name:>22}: input {:>9} B, canonical {:>9} B | ratio streamed {:.3} | in-memory parse+canon {:.3}",
+        input.len(),
+        canonical.len(),
+        ratio(streamed),
+        ratio(in_memory),
+    );
+}
+
+fn sha_backends(quick: bool) {
+    let data = vec![0x61u8; 16 << 20];
+    let rounds = if quick { 3 } else { 7 };
+    let (mut sha2_t, mut ring_t) = (Duration::MAX, Duration::MAX);
+    for _ in 0..rounds {
+        sha2_t = sha2_t.min(time(1, || {
+            black_box(Sha256::digest(black_box(&data)));
+        }));
+        ring_t = ring_t.min(time(1, || {
+            black_box(ring::digest::digest(
+                &ring::digest::SHA256,
+                black_box(&data),
+            ));
+        }));
+    }
+    let mib = |d: Duration| 16.0 / d.as_secs_f64();
+    println!(
+        "SHA-256 over 16 MiB: sha2 {:.0} MiB/s, ring {:.0} MiB/s (ring / sha2 = {:.3})",
+        mib(sha2_t),
+        mib(ring_t),
+        sha2_t.as_secs_f64() / ring_t.as_secs_f64()
+    );
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let r = if quick { 5 } else { 15 };
+    sha_backends(quick);
+    println!("streamed identity / bare SHA-256 of the canonical bytes, in process (goal: >= 0.8 at 1 KiB)");
+    measure("1 KiB declaration", &declaration(1024), r, 4000);
+    measure("16 KiB declaration", &declaration(16 * 1024), r, 400);
+    measure("16 KiB quoted lines", &quoted(16 * 1024), r, 400);
+    measure("16 KiB short handles", &handles(16 * 1024), r, 400);
+    measure("8 MiB declaration", &declaration(8 << 20), r.min(7), 1);
+}

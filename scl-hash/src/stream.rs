@@ -1,0 +1,1165 @@
+//! The streaming SCL:V1 identity engine: bytes in, canonical JSON out, in one
+//! forward pass and constant memory.
+//!
+//! [`CanonicalStream`] is a push parser. Feed it the input in chunks of any
+//! size (one byte at a time works, so does the whole input at once), then
+//! call [`CanonicalStream::finish`]. It checks the structure (`scl-v1.md` §6),
+//! the bytes forbidden everywhere (invalid UTF-8, CR, TAB; §4) and the
+//! quoted-string rules in the same pass, and writes the canonical JSON (§9)
+//! into a [`Sink`] as it goes: a SHA-256 state for the identity
+//! ([`IdentityStream`]), a `Vec<u8>` for the canonical bytes, or anything
+//! else. Nothing of what has been read is kept: canonical JSON lists the
+//! handles first and the content after them, both in input order, so every
+//! byte can be written out as soon as its meaning is known.
+//!
+//! The answer is exactly the one of [`scl_parse::parse`]: the same
+//! [`ParseError`] (code, offset and reason) for an invalid input, and for a
+//! valid one the canonical bytes that `scl_canon` writes for the parsed
+//! document. The property tests, the conformance vectors and a differential
+//! fuzz target check this.
+//!
+//! Memory: the engine is a fixed-size value (a 1 KiB output block plus a
+//! few counters); it allocates nothing. A raw-mode line that could still be
+//! the terminator (spaces, `}`, spaces) is held as three counters, not as
+//! bytes.
+//!
+//! Only `core` is used here; the `std::io::Read` adapters and the two-thread
+//! pipeline are in [`crate::stream_io`] (feature `std`).
+
+use alloc::vec::Vec;
+
+use scl_parse::{ErrorCode, LineColumn, ParseError, Reason};
+use sha2::{Digest, Sha256};
+
+use crate::DocHash;
+
+/// Where the canonical JSON goes. Writing cannot fail: a sink that can
+/// (a channel, a file) records its failure and reports it when it is done.
+pub trait Sink {
+    /// Appends `bytes` to the canonical JSON written so far.
+    fn write(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Sha256 {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for &mut S {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        (**self).write(bytes);
+    }
+}
+
+const HEADER: &[u8; 8] = b"SCL:V1\n\n";
+const HANDLES_OPEN: &[u8; 10] = b"handles {\n";
+const SCL_OPEN: &[u8; 6] = b"scl {\n";
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+const JSON_DOC_OPEN: &[u8] = b"{\"handles\":[";
+const JSON_HANDLE_OPEN: &[u8] = b"{\"id\":\"";
+const JSON_NEXT_HANDLE_OPEN: &[u8] = b",{\"id\":\"";
+const JSON_TAGS_OPEN: &[u8] = b"\",\"tags\":[\"";
+const JSON_NEXT_TAG: &[u8] = b",\"";
+const JSON_HANDLE_CLOSE: &[u8] = b"],\"type\":\"Handle\"}";
+const JSON_CONTENT_OPEN: &[u8] = b"],\"scl\":{\"content\":\"";
+const JSON_DOC_CLOSE: &[u8] =
+    b"\",\"hints\":[],\"refs\":[],\"type\":\"SclBlock\"},\"type\":\"Document\",\"version\":\"SCL:V1\"}";
+/// An LF inside a JSON string.
+const JSON_LF: &[u8] = b"\\u000a";
+const SPACES: &[u8; 64] = &[b' '; 64];
+
+/// Output block: small pieces are gathered here before they reach the sink.
+const OUT: usize = 1024;
+/// Runs at least this long go to the sink directly, without a copy.
+const DIRECT: usize = 256;
+/// Input is validated and parsed in pieces of at most this size, so that the
+/// few passes over each piece hit the cache.
+const SEGMENT: usize = 64 * 1024;
+
+/// Where the parser is. Names follow the steps of `scl-v1.md` §6.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// HDR-1: `k` bytes of `SCL:V1` LF LF matched.
+    Header(u8),
+    /// HDR-2: offset 8, a third LF is an error.
+    AfterHeader,
+    /// OPEN-1: `k` bytes of `handles {` LF matched.
+    HandlesOpen(u8),
+    /// HL-1: at the start of a line of the handles block.
+    HlStart,
+    /// HL-2: a `}` at the start of the line (`line_start`).
+    HlBrace,
+    /// HL-3: indentation of a handle line.
+    HlIndent,
+    /// HL-4: the first byte after the indentation.
+    HlIdFirst,
+    /// HL-4: inside the identifier.
+    HlId,
+    /// HL-6: after `(` or `,`: a tag must open.
+    TagStart,
+    /// HL-7: inside a tag.
+    Tag,
+    /// HL-8: after a tag's closing quote.
+    TagEnd,
+    /// HL-9: after `)`.
+    HlEnd,
+    /// SCL-1: `k` bytes of `scl {` LF matched.
+    SclOpen(u8),
+    /// MODE-1: leading spaces of the first body line (`cand_spaces`).
+    Mode,
+    /// QT-4: inside a quoted line.
+    QStr,
+    /// QT-5: after a quoted line's closing quote.
+    QEnd,
+    /// QT-1: at the start of a line in quoted mode.
+    QLineStart,
+    /// QT-3: leading spaces of a quoted line.
+    QIndent,
+    /// QT-2: a `}` in column 1.
+    QBrace,
+    /// RAW: a line that may still be the terminator (`cand_*`).
+    RawCand,
+    /// RAW: a line that is content (or, if it is the last one, an error).
+    RawBody,
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// Bytes of `x` below `n` (`n` <= 0x80) get their high bit set. Exact for
+/// the lowest such byte; a byte above it (in memory order: after it) may be
+/// flagged too, by the borrow. So: zero iff no byte is below `n`, and the
+/// lowest set bit marks the first byte below `n`. That is all the callers use.
+#[inline(always)]
+const fn below(x: u64, n: u8) -> u64 {
+    x.wrapping_sub(ONES * n as u64) & !x
+}
+
+/// Like [`below`], for bytes equal to `b`.
+#[inline(always)]
+const fn equal(x: u64, b: u8) -> u64 {
+    below(x ^ (ONES * b as u64), 1)
+}
+
+/// High bit set from the first byte of `x` that needs escaping in raw
+/// content (control characters, `"`, `\\`); see [`below`] for exactness.
+#[inline(always)]
+const fn raw_special(x: u64) -> u64 {
+    (below(x, 0x20) | equal(x, b'"') | equal(x, b'\\')) & HIGHS
+}
+
+/// As [`raw_special`], for quoted strings: also DEL.
+#[inline(always)]
+const fn quoted_special(x: u64) -> u64 {
+    (below(x, 0x20) | equal(x, b'"') | equal(x, b'\\') | equal(x, 0x7f)) & HIGHS
+}
+
+#[inline(always)]
+fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() | (b == b'_')
+}
+
+#[inline(always)]
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&bytes[..8]);
+    u64::from_le_bytes(w)
+}
+
+/// Length of the UTF-8 sequence that `lead` starts (1 for anything that
+/// cannot start a longer one).
+#[inline]
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xC0..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF7 => 4,
+        _ => 1,
+    }
+}
+
+/// The streaming engine: SCL:V1 bytes in, canonical JSON into a [`Sink`].
+///
+/// ```
+/// use scl_hash::stream::CanonicalStream;
+///
+/// let input = b"SCL:V1\n\nhandles {\n  h1(\"test\")\n}\nscl {\n  \"hello world\"\n}";
+/// let mut engine = CanonicalStream::new(Vec::new());
+/// for chunk in input.chunks(5) {
+///     engine.feed(chunk).unwrap();
+/// }
+/// let canonical = engine.finish().unwrap();
+/// assert!(canonical.starts_with(b"{\"handles\":[{\"id\":\"h1\""));
+/// ```
+pub struct CanonicalStream<S: Sink> {
+    sink: S,
+    out: [u8; OUT],
+    out_len: usize,
+    state: State,
+    /// Bytes accepted so far (the offset of the next byte).
+    pos: usize,
+    /// An incomplete UTF-8 sequence at the end of the last chunk.
+    carry: [u8; 4],
+    carry_len: usize,
+    /// The final error, once known.
+    failed: Option<ParseError>,
+    /// A CR at this offset is the error; its reason waits for the next byte.
+    pending_cr: Option<usize>,
+    /// Start of the current line (handles block and quoted mode).
+    line_start: usize,
+    /// Complete handle lines so far.
+    handles: usize,
+    /// The current tag list has a tag.
+    has_tag: bool,
+    /// Raw mode: the current line is preceded by an LF that is not written yet.
+    cand_lf: bool,
+    /// Raw mode (and MODE-1): leading spaces of the current line, not written yet.
+    cand_spaces: u64,
+    /// Raw mode: a `}` after those spaces.
+    cand_brace: bool,
+    /// Raw mode: spaces after that `}`.
+    cand_trailing: u64,
+    /// Raw mode: the previous line was exactly (spaces) `}`.
+    prev_was_terminator: bool,
+    /// LF bytes before `line_begin`.
+    lines: usize,
+    /// Offset just after the last LF consumed.
+    line_begin: usize,
+}
+
+impl<S: Sink> CanonicalStream<S> {
+    /// A new engine writing into `sink`.
+    pub fn new(sink: S) -> Self {
+        let mut engine = CanonicalStream {
+            sink,
+            out: [0; OUT],
+            out_len: 0,
+            state: State::Header(0),
+            pos: 0,
+            carry: [0; 4],
+            carry_len: 0,
+            failed: None,
+            pending_cr: None,
+            line_start: 0,
+            handles: 0,
+            has_tag: false,
+            cand_lf: false,
+            cand_spaces: 0,
+            cand_brace: false,
+            cand_trailing: 0,
+            prev_was_terminator: false,
+            lines: 0,
+            line_begin: 0,
+        };
+        engine.emit(JSON_DOC_OPEN);
+        engine
+    }
+
+    /// Number of input bytes fed so far.
+    pub fn bytes_fed(&self) -> usize {
+        self.pos + self.carry_len
+    }
+
+    /// Feeds the next bytes of the input.
+    ///
+    /// An `Err` is final: it is the input's error, whatever follows, and
+    /// every later call returns it again. `Ok` does not mean the input is
+    /// valid; only [`finish`](Self::finish) says that.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ParseError> {
+        for piece in chunk.chunks(SEGMENT) {
+            self.feed_piece(piece)?;
+        }
+        match self.failed {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Ends the input: the canonical JSON is complete in the sink, which is
+    /// returned, or the input's single error.
+    pub fn finish(self) -> Result<S, ParseError> {
+        self.finish_located().map_err(|(e, _)| e)
+    }
+
+    /// Like [`finish`](Self::finish), with the line and column of an error.
+    pub fn finish_located(mut self) -> Result<S, (ParseError, LineColumn)> {
+        match self.end() {
+            Ok(()) => Ok(self.sink),
+            Err(e) => {
+                let at = self.line_column(e.offset().get());
+                Err((e, at))
+            }
+        }
+    }
+
+    /// Line and column (as [`scl_parse::line_column`] computes them) of an
+    /// error offset returned by this engine.
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        LineColumn {
+            line: self.lines + 1,
+            column: offset.saturating_sub(self.line_begin) + 1,
+        }
+    }
+
+    /// Records the final error and returns it.
+    fn fail(&mut self, e: ParseError) -> ParseError {
+        self.failed = Some(e);
+        e
+    }
+
+    fn feed_piece(&mut self, mut piece: &[u8]) -> Result<(), ParseError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if piece.is_empty() {
+            return Ok(());
+        }
+        if let Some(at) = self.pending_cr {
+            let before_lf = piece[0] == b'\n';
+            return Err(self.fail(ParseError::new(Reason::CarriageReturn { before_lf }, at)));
+        }
+        if self.carry_len > 0 {
+            // Complete the carried sequence with the first bytes of `piece`.
+            let have = self.carry_len;
+            let take = (utf8_len(self.carry[0]).saturating_sub(have)).min(piece.len());
+            let mut joined = [0u8; 4];
+            joined[..have].copy_from_slice(&self.carry[..have]);
+            joined[have..have + take].copy_from_slice(&piece[..take]);
+            self.carry_len = 0;
+            let consumed = self.segment(&joined[..have + take])?;
+            if consumed == 0 {
+                // Still incomplete: `piece` was shorter than the sequence.
+                self.carry[..have + take].copy_from_slice(&joined[..have + take]);
+                self.carry_len = have + take;
+                return Ok(());
+            }
+            piece = piece.get(consumed.saturating_sub(have)..).unwrap_or(&[]);
+        }
+        let consumed = self.segment(piece)?;
+        let tail = piece.get(consumed..).unwrap_or(&[]);
+        self.carry[..tail.len()].copy_from_slice(tail);
+        self.carry_len = tail.len();
+        Ok(())
+    }
+
+    /// Validates and parses `seg`, which starts at `self.pos`. Returns how
+    /// many bytes were taken: all of them, except an incomplete UTF-8
+    /// sequence at the end (at most 3 bytes), which the caller carries.
+    fn segment(&mut self, seg: &[u8]) -> Result<usize, ParseError> {
+        let (valid, utf8_error) = match simdutf8::compat::from_utf8(seg) {
+            Ok(_) => (seg.len(), false),
+            Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+        };
+        let forbidden = memchr::memchr2(b'\r', b'\t', &seg[..valid]);
+        let stop = match forbidden {
+            Some(at) => at,
+            None if utf8_error => valid,
+            None => {
+                self.run(&seg[..valid])?;
+                return Ok(valid);
+            }
+        };
+        self.run(&seg[..stop])?;
+        // E001 at `stop`, unless the structure already fails at a lower
+        // offset once it sees that byte (a `}` line in the handles block).
+        let at = self.pos;
+        if self.state == State::HlBrace {
+            let e = ParseError::new(Reason::InvalidHandleIdByte, self.line_start);
+            return Err(self.fail(e));
+        }
+        let reason = match seg[stop] {
+            b'\t' => Reason::Tab,
+            b'\r' => match seg.get(stop + 1) {
+                Some(&next) => Reason::CarriageReturn {
+                    before_lf: next == b'\n',
+                },
+                None => {
+                    self.pending_cr = Some(at);
+                    return Ok(seg.len());
+                }
+            },
+            _ => Reason::InvalidUtf8,
+        };
+        Err(self.fail(ParseError::new(reason, at)))
+    }
+
+    /// The end of input.
+    fn end(&mut self) -> Result<(), ParseError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if let Some(at) = self.pending_cr {
+            let e = ParseError::new(Reason::CarriageReturn { before_lf: false }, at);
+            return Err(self.fail(e));
+        }
+        if self.carry_len > 0 {
+            // A sequence cut short by EOF.
+            let e = if self.state == State::HlBrace {
+                ParseError::new(Reason::InvalidHandleIdByte, self.line_start)
+            } else {
+                ParseError::new(Reason::InvalidUtf8, self.pos)
+            };
+            return Err(self.fail(e));
+        }
+        let n = self.pos;
+        let error = match self.state {
+            State::Header(_) if n == 0 => ParseError::new(Reason::EmptyInput, 0),
+            State::Header(_) => ParseError::new(Reason::HeaderTruncated, n),
+            State::AfterHeader | State::HandlesOpen(_) => {
+                ParseError::new(Reason::HandlesOpenTruncated, n)
+            }
+            State::HlBrace if self.handles == 0 => {
+                ParseError::new(Reason::EmptyHandlesBlock, self.line_start)
+            }
+            State::HlStart
+            | State::HlBrace
+            | State::HlIndent
+            | State::HlIdFirst
+            | State::HlId
+            | State::TagStart
+            | State::Tag
+            | State::TagEnd
+            | State::HlEnd => ParseError::new(Reason::HandlesUnclosed, n),
+            State::SclOpen(_) => ParseError::new(Reason::SclOpenTruncated, n),
+            State::Mode
+            | State::QStr
+            | State::QEnd
+            | State::QLineStart
+            | State::QIndent
+            | State::RawBody => ParseError::new(Reason::SclUnclosed, n),
+            State::QBrace => {
+                self.close();
+                return Ok(());
+            }
+            State::RawCand => {
+                if self.cand_brace && self.cand_trailing == 0 {
+                    self.close();
+                    return Ok(());
+                }
+                if self.cand_brace {
+                    let first_space =
+                        n.saturating_sub(usize::try_from(self.cand_trailing).unwrap_or(n));
+                    ParseError::new(Reason::TrailingSpacesAfterTerminator, first_space)
+                } else if self.cand_spaces == 0 && self.cand_lf && self.prev_was_terminator {
+                    ParseError::new(Reason::TrailingNewlineAfterTerminator, n)
+                } else {
+                    ParseError::new(Reason::SclUnclosed, n)
+                }
+            }
+        };
+        Err(self.fail(error))
+    }
+
+    /// Writes the end of the canonical JSON and flushes everything.
+    fn close(&mut self) {
+        self.emit(JSON_DOC_CLOSE);
+        self.flush_out();
+    }
+
+    #[inline]
+    fn emit(&mut self, bytes: &[u8]) {
+        let len = self.out_len;
+        if bytes.len() < DIRECT && bytes.len() <= OUT - len {
+            self.out[len..len + bytes.len()].copy_from_slice(bytes);
+            self.out_len = len + bytes.len();
+        } else {
+            self.emit_slow(bytes);
+        }
+    }
+
+    fn emit_slow(&mut self, bytes: &[u8]) {
+        self.flush_out();
+        if bytes.len() >= DIRECT {
+            self.sink.write(bytes);
+        } else {
+            self.out[..bytes.len()].copy_from_slice(bytes);
+            self.out_len = bytes.len();
+        }
+    }
+
+    fn flush_out(&mut self) {
+        if self.out_len > 0 {
+            self.sink.write(&self.out[..self.out_len]);
+            self.out_len = 0;
+        }
+    }
+
+    fn emit_spaces(&mut self, mut count: u64) {
+        while count > 0 {
+            let n = count.min(SPACES.len() as u64);
+            self.emit(&SPACES[..n as usize]);
+            count -= n;
+        }
+    }
+
+    /// `\u00xx` for a control byte (R11: lowercase hex).
+    fn emit_control(&mut self, c: u8) {
+        let hex = scl_canon::HEX_DIGITS;
+        self.emit(&[
+            b'\\',
+            b'u',
+            b'0',
+            b'0',
+            hex[usize::from(c >> 4)],
+            hex[usize::from(c & 0x0f)],
+        ]);
+    }
+
+    /// Writes a raw-mode line start that turned out to be content.
+    fn flush_candidate(&mut self) {
+        if self.cand_lf {
+            self.emit(JSON_LF);
+        }
+        self.emit_spaces(self.cand_spaces);
+        if self.cand_brace {
+            self.emit(b"}");
+        }
+        self.emit_spaces(self.cand_trailing);
+        self.cand_lf = false;
+        self.cand_spaces = 0;
+        self.cand_brace = false;
+        self.cand_trailing = 0;
+    }
+
+    /// Copies `rest` into the output, escaping `\\` (and in raw content
+    /// `"` and control characters) as it goes, 8 bytes per step while none
+    /// needs attention. Stops at the first byte the caller must handle: LF
+    /// in raw content; `"`, a control character or DEL in a quoted string.
+    /// Returns its index, or `None` when all of `rest` was copied.
+    #[inline(always)]
+    fn copy_escaped(&mut self, rest: &[u8], quoted: bool) -> Option<usize> {
+        let n = rest.len();
+        let mut j = 0;
+        loop {
+            // 8 bytes per step with a local cursor while there is room.
+            let mut len = self.out_len;
+            let mut hit = false;
+            while j + 8 <= n && len <= OUT - 16 {
+                let w = word(&rest[j..]);
+                let m = if quoted {
+                    quoted_special(w)
+                } else {
+                    raw_special(w)
+                };
+                self.out[len..len + 8].copy_from_slice(&rest[j..j + 8]);
+                if m != 0 {
+                    let k = (m.trailing_zeros() / 8) as usize;
+                    len += k;
+                    j += k;
+                    hit = true;
+                    break;
+                }
+                len += 8;
+                j += 8;
+            }
+            self.out_len = len;
+            if len > OUT - 16 {
+                self.flush_out();
+            }
+            if !hit {
+                if j + 8 <= n {
+                    continue;
+                }
+                // Fewer than 8 bytes left: one at a time.
+                let &c = rest.get(j)?;
+                let mask = if quoted {
+                    quoted_special(u64::from(c))
+                } else {
+                    raw_special(u64::from(c))
+                };
+                if mask & 0x80 == 0 {
+                    let len = self.out_len;
+                    self.out[len] = c;
+                    self.out_len = len + 1;
+                    j += 1;
+                    continue;
+                }
+            }
+            let len = self.out_len;
+            match rest[j] {
+                b'\\' => {
+                    self.out[len..len + 2].copy_from_slice(b"\\\\");
+                    self.out_len = len + 2;
+                }
+                b'"' if !quoted => {
+                    self.out[len..len + 2].copy_from_slice(b"\\\"");
+                    self.out_len = len + 2;
+                }
+                c if !quoted && c != b'\n' => self.emit_control(c),
+                _ => return Some(j),
+            }
+            j += 1;
+        }
+    }
+
+    /// Fast path for a whole, valid handle line (indentation, id, tags,
+    /// LF) lying in `line`, which starts at a line start: writes its JSON
+    /// and returns its length with the LF. Returns `None`, having written
+    /// nothing, for anything else (a `}` line, a blank line, an error, a line
+    /// cut by the end of the segment); the byte-by-byte states then handle
+    /// it, so errors are found by one code path only.
+    fn handle_line_fast(&mut self, line: &[u8]) -> Option<usize> {
+        let end = memchr::memchr(b'\n', line)?;
+        let l = &line[..end];
+        let mut p = l.iter().position(|&c| c != b' ')?;
+        let id_start = p;
+        if !(l[p].is_ascii_alphabetic() || l[p] == b'_') {
+            return None;
+        }
+        p += 1;
+        while p < l.len() && is_id_byte(l[p]) {
+            p += 1;
+        }
+        let id = &l[id_start..p];
+        if l.get(p) != Some(&b'(') {
+            return None;
+        }
+        p += 1;
+        let tags_start = p;
+        // Validate the tag list first.
+        loop {
+            if l.get(p) != Some(&b'"') {
+                return None;
+            }
+            p += 1;
+            loop {
+                let c = *l.get(p)?;
+                if c == b'"' {
+                    break;
+                }
+                if c < 0x20 || c == 0x7f {
+                    return None;
+                }
+                p += 1;
+            }
+            p += 1;
+            match l.get(p) {
+                Some(b',') => p += 1,
+                Some(b')') if p + 1 == l.len() => break,
+                _ => return None,
+            }
+        }
+        // Valid: write it.
+        self.emit(if self.handles == 0 {
+            JSON_HANDLE_OPEN
+        } else {
+            JSON_NEXT_HANDLE_OPEN
+        });
+        self.emit(id);
+        self.emit(b"\",\"tags\":[");
+        let mut rest = &l[tags_start..p];
+        while let Some(q) = rest.first().filter(|&&c| c == b'"').map(|_| &rest[1..]) {
+            let close = memchr::memchr(b'"', q).unwrap_or(q.len());
+            self.emit(b"\"");
+            let tag = &q[..close];
+            let mut from = 0;
+            for k in memchr::memchr_iter(b'\\', tag) {
+                self.emit(&tag[from..k]);
+                self.emit(b"\\\\");
+                from = k + 1;
+            }
+            self.emit(&tag[from..]);
+            self.emit(b"\"");
+            // Past the closing quote and the `,` (or the final `)`).
+            rest = q.get(close + 2..).unwrap_or(&[]);
+            if !rest.is_empty() {
+                self.emit(b",");
+            }
+        }
+        self.emit(JSON_HANDLE_CLOSE);
+        self.handles += 1;
+        Some(end + 1)
+    }
+
+    /// Fast path for a whole quoted-mode line after the first (spaces, a
+    /// quoted string, LF) lying in `line`: writes the LF separator and the
+    /// escaped string, returns the line's length with its LF. `None` for
+    /// anything else (a `}` line, a cut line, an invalid line), which the
+    /// byte-by-byte states then handle; whatever this wrote for an invalid
+    /// line is moot, since an invalid input has no output.
+    fn quoted_line_fast(&mut self, line: &[u8]) -> Option<usize> {
+        let end = memchr::memchr(b'\n', line)?;
+        let l = &line[..end];
+        let p = l.iter().position(|&c| c != b' ')?;
+        if l[p] != b'"' || l.len() < p + 2 || l[l.len() - 1] != b'"' {
+            return None;
+        }
+        self.emit(JSON_LF);
+        let inner = &l[p + 1..l.len() - 1];
+        match self.copy_escaped(inner, true) {
+            // A `"` or a control character inside: the line is invalid.
+            Some(_) => None,
+            None => Some(end + 1),
+        }
+    }
+
+    #[inline]
+    fn newline(&mut self, at: usize) {
+        self.lines += 1;
+        self.line_begin = at + 1;
+    }
+
+    /// Runs the structure over `seg`: bytes that are all well-formed UTF-8
+    /// (every sequence complete) with no CR or TAB, starting at `self.pos`.
+    /// Advances `self.pos` past them, or fails.
+    fn run(&mut self, seg: &[u8]) -> Result<(), ParseError> {
+        let base = self.pos;
+        let result = self.run_inner(seg, base);
+        match result {
+            Ok(()) => {
+                self.pos = base + seg.len();
+                Ok(())
+            }
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn run_inner(&mut self, seg: &[u8], base: usize) -> Result<(), ParseError> {
+        let n = seg.len();
+        let mut i = 0;
+        while i < n {
+            let at = base + i;
+            let b = seg[i];
+            match self.state {
+                State::RawBody => {
+                    let Some(k) = self.copy_escaped(&seg[i..], false) else {
+                        return Ok(());
+                    };
+                    i += k;
+                    // An LF.
+                    self.newline(base + i);
+                    self.prev_was_terminator = false;
+                    match seg.get(i + 1) {
+                        // The next line starts with a byte that no
+                        // terminator line starts with: it is content.
+                        Some(&c) if c != b' ' && c != b'}' && c != b'\n' => {
+                            self.emit(JSON_LF);
+                        }
+                        _ => {
+                            self.state = State::RawCand;
+                            self.cand_lf = true;
+                        }
+                    }
+                    i += 1;
+                }
+                State::RawCand => match b {
+                    b' ' => {
+                        if self.cand_brace {
+                            self.cand_trailing += 1;
+                        } else {
+                            self.cand_spaces += 1;
+                        }
+                        i += 1;
+                    }
+                    b'}' if !self.cand_brace => {
+                        self.cand_brace = true;
+                        i += 1;
+                    }
+                    b'\n' => {
+                        let terminator_like = self.cand_brace && self.cand_trailing == 0;
+                        self.flush_candidate();
+                        self.newline(at);
+                        self.cand_lf = true;
+                        self.prev_was_terminator = terminator_like;
+                        i += 1;
+                    }
+                    _ => {
+                        self.flush_candidate();
+                        self.state = State::RawBody;
+                    }
+                },
+                State::QStr | State::Tag => {
+                    let Some(k) = self.copy_escaped(&seg[i..], true) else {
+                        return Ok(());
+                    };
+                    i += k;
+                    let at = base + i;
+                    match seg[i] {
+                        b'"' => {
+                            if self.state == State::Tag {
+                                self.emit(b"\"");
+                                self.has_tag = true;
+                                self.state = State::TagEnd;
+                            } else {
+                                self.state = State::QEnd;
+                            }
+                        }
+                        b'\n' => return Err(ParseError::new(Reason::LineFeedInQuotedString, at)),
+                        c => {
+                            return Err(ParseError::new(
+                                Reason::ControlInQuotedString { byte: c },
+                                at,
+                            ))
+                        }
+                    }
+                    i += 1;
+                }
+                State::HlId => {
+                    let rest = &seg[i..];
+                    let k = rest
+                        .iter()
+                        .position(|&c| !is_id_byte(c))
+                        .unwrap_or(rest.len());
+                    self.emit(&rest[..k]);
+                    i += k;
+                    let Some(&c) = rest.get(k) else {
+                        return Ok(());
+                    };
+                    let at = base + i;
+                    match c {
+                        b'(' => {
+                            self.has_tag = false;
+                            self.state = State::TagStart;
+                        }
+                        b'\n' => return Err(ParseError::new(Reason::MissingOpenParen, at)),
+                        b' ' => return Err(ParseError::new(Reason::SpaceInHandleLine, at)),
+                        _ => return Err(ParseError::new(Reason::InvalidHandleIdByte, at)),
+                    }
+                    i += 1;
+                }
+                State::Header(0) if seg[i..].starts_with(HEADER) => {
+                    self.newline(at + 6);
+                    self.newline(at + 7);
+                    self.state = State::AfterHeader;
+                    i += HEADER.len();
+                }
+                State::HandlesOpen(0) if seg[i..].starts_with(HANDLES_OPEN) => {
+                    self.newline(at + 9);
+                    self.state = State::HlStart;
+                    i += HANDLES_OPEN.len();
+                }
+                State::SclOpen(0) if seg[i..].starts_with(SCL_OPEN) => {
+                    self.newline(at + 5);
+                    self.emit(JSON_CONTENT_OPEN);
+                    self.cand_spaces = 0;
+                    self.state = State::Mode;
+                    i += SCL_OPEN.len();
+                }
+                State::Header(k) => {
+                    if b != HEADER[usize::from(k)] {
+                        let reason = if at == 0 && seg.get(i..i + 3) == Some(BOM) {
+                            Reason::ByteOrderMark
+                        } else {
+                            Reason::HeaderMismatch
+                        };
+                        return Err(ParseError::new(reason, at));
+                    }
+                    if b == b'\n' {
+                        self.newline(at);
+                    }
+                    self.state = if k == 7 {
+                        State::AfterHeader
+                    } else {
+                        State::Header(k + 1)
+                    };
+                    i += 1;
+                }
+                State::AfterHeader => {
+                    if b == b'\n' {
+                        return Err(ParseError::new(Reason::ExtraBlankLineAfterHeader, at));
+                    }
+                    self.state = State::HandlesOpen(0);
+                }
+                State::HandlesOpen(k) => {
+                    if b != HANDLES_OPEN[usize::from(k)] {
+                        return Err(ParseError::new(Reason::HandlesOpenMismatch, at));
+                    }
+                    self.state = if k == 9 {
+                        self.newline(at);
+                        State::HlStart
+                    } else {
+                        State::HandlesOpen(k + 1)
+                    };
+                    i += 1;
+                }
+                State::HlStart => {
+                    if let Some(len) = self.handle_line_fast(&seg[i..]) {
+                        i += len;
+                        self.newline(base + i - 1);
+                        continue;
+                    }
+                    self.line_start = at;
+                    match b {
+                        b'}' => {
+                            self.state = State::HlBrace;
+                            i += 1;
+                        }
+                        b' ' => {
+                            self.state = State::HlIndent;
+                            i += 1;
+                        }
+                        b'\n' => return Err(ParseError::new(Reason::BlankLineInHandles, at)),
+                        _ => self.state = State::HlIdFirst,
+                    }
+                }
+                State::HlBrace => {
+                    if b != b'\n' {
+                        return Err(ParseError::new(
+                            Reason::InvalidHandleIdByte,
+                            self.line_start,
+                        ));
+                    }
+                    if self.handles == 0 {
+                        return Err(ParseError::new(Reason::EmptyHandlesBlock, self.line_start));
+                    }
+                    self.newline(at);
+                    self.line_start = at + 1;
+                    self.state = State::SclOpen(0);
+                    i += 1;
+                }
+                State::HlIndent => {
+                    let rest = &seg[i..];
+                    let k = rest.iter().position(|&c| c != b' ').unwrap_or(rest.len());
+                    i += k;
+                    match rest.get(k) {
+                        None => return Ok(()),
+                        Some(b'\n') => {
+                            return Err(ParseError::new(
+                                Reason::BlankLineInHandles,
+                                self.line_start,
+                            ))
+                        }
+                        Some(_) => self.state = State::HlIdFirst,
+                    }
+                }
+                State::HlIdFirst => match b {
+                    b'(' => return Err(ParseError::new(Reason::EmptyHandleId, at)),
+                    b' ' => return Err(ParseError::new(Reason::SpaceInHandleLine, at)),
+                    c if c.is_ascii_alphabetic() || c == b'_' => {
+                        self.emit(if self.handles == 0 {
+                            JSON_HANDLE_OPEN
+                        } else {
+                            JSON_NEXT_HANDLE_OPEN
+                        });
+                        self.emit(&[c]);
+                        self.state = State::HlId;
+                        i += 1;
+                    }
+                    _ => return Err(ParseError::new(Reason::InvalidHandleIdByte, at)),
+                },
+                State::TagStart => match b {
+                    b'"' => {
+                        self.emit(if self.has_tag {
+                            JSON_NEXT_TAG
+                        } else {
+                            JSON_TAGS_OPEN
+                        });
+                        self.state = State::Tag;
+                        i += 1;
+                    }
+                    b')' if self.has_tag => return Err(ParseError::new(Reason::TrailingComma, at)),
+                    b')' => return Err(ParseError::new(Reason::EmptyTagList, at)),
+                    _ => return Err(ParseError::new(Reason::TagExpected, at)),
+                },
+                State::TagEnd => match b {
+                    b',' => {
+                        self.state = State::TagStart;
+                        i += 1;
+                    }
+                    b')' => {
+                        self.emit(JSON_HANDLE_CLOSE);
+                        self.state = State::HlEnd;
+                        i += 1;
+                    }
+                    _ => return Err(ParseError::new(Reason::TagSeparatorExpected, at)),
+                },
+                State::HlEnd => {
+                    if b != b'\n' {
+                        return Err(ParseError::new(Reason::TrailingAfterHandle, at));
+                    }
+                    self.handles += 1;
+                    self.newline(at);
+                    self.state = State::HlStart;
+                    i += 1;
+                }
+                State::SclOpen(k) => {
+                    if b != SCL_OPEN[usize::from(k)] {
+                        let reason = if k == 0 && b == b'\n' {
+                            Reason::BlankLineBeforeScl
+                        } else {
+                            Reason::SclOpenMismatch
+                        };
+                        return Err(ParseError::new(reason, at));
+                    }
+                    self.state = if k == 5 {
+                        self.newline(at);
+                        self.emit(JSON_CONTENT_OPEN);
+                        self.cand_spaces = 0;
+                        State::Mode
+                    } else {
+                        State::SclOpen(k + 1)
+                    };
+                    i += 1;
+                }
+                State::Mode => match b {
+                    b' ' => {
+                        self.cand_spaces += 1;
+                        i += 1;
+                    }
+                    b'"' => {
+                        self.cand_spaces = 0;
+                        self.state = State::QStr;
+                        i += 1;
+                    }
+                    _ => {
+                        // Raw mode; this line may be the terminator.
+                        self.cand_lf = false;
+                        self.cand_brace = false;
+                        self.cand_trailing = 0;
+                        self.state = State::RawCand;
+                    }
+                },
+                State::QEnd => {
+                    if b != b'\n' {
+                        return Err(ParseError::new(Reason::TrailingAfterQuotedLine, at));
+                    }
+                    self.newline(at);
+                    self.state = State::QLineStart;
+                    i += 1;
+                }
+                State::QLineStart | State::QIndent => {
+                    if self.state == State::QLineStart {
+                        if let Some(len) = self.quoted_line_fast(&seg[i..]) {
+                            i += len;
+                            self.newline(base + i - 1);
+                            continue;
+                        }
+                    }
+                    let indented = self.state == State::QIndent;
+                    match b {
+                        b'}' if !indented => {
+                            self.line_start = at;
+                            self.state = State::QBrace;
+                        }
+                        b' ' => self.state = State::QIndent,
+                        b'"' => {
+                            self.emit(JSON_LF);
+                            self.state = State::QStr;
+                        }
+                        b'\n' => return Err(ParseError::new(Reason::BlankLineInQuotedBlock, at)),
+                        b'}' => return Err(ParseError::new(Reason::IndentedQuotedTerminator, at)),
+                        _ => return Err(ParseError::new(Reason::QuotedLineExpected, at)),
+                    }
+                    i += 1;
+                }
+                State::QBrace => {
+                    return Err(if b == b'\n' {
+                        ParseError::with_code(
+                            ErrorCode::E104,
+                            Reason::TrailingNewlineAfterTerminator,
+                            at,
+                        )
+                    } else {
+                        ParseError::new(Reason::TrailingAfterTerminator, at)
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The identity engine: [`CanonicalStream`] into SHA-256.
+///
+/// ```
+/// use scl_hash::stream::IdentityStream;
+///
+/// let input = b"SCL:V1\n\nhandles {\n  h1(\"test\")\n}\nscl {\n  \"hello world\"\n}";
+/// let mut engine = IdentityStream::new();
+/// for chunk in input.chunks(7) {
+///     engine.feed(chunk).unwrap();
+/// }
+/// assert_eq!(engine.finish().unwrap(), scl_hash::identity(input).unwrap());
+/// ```
+pub struct IdentityStream(CanonicalStream<Sha256>);
+
+impl Default for IdentityStream {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl IdentityStream {
+    /// A new engine.
+    pub fn new() -> Self {
+        IdentityStream(CanonicalStream::new(Sha256::new()))
+    }
+
+    /// Feeds the next bytes; see [`CanonicalStream::feed`].
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ParseError> {
+        self.0.feed(chunk)
+    }
+
+    /// Ends the input: the document's identity, or its single error.
+    pub fn finish(self) -> Result<DocHash, ParseError> {
+        self.finish_located().map_err(|(e, _)| e)
+    }
+
+    /// Like [`finish`](Self::finish), with the line and column of an error.
+    pub fn finish_located(self) -> Result<DocHash, (ParseError, LineColumn)> {
+        let sha = self.0.finish_located()?;
+        Ok(DocHash::from_bytes(sha.finalize().into()))
+    }
+
+    /// Line and column of an error offset returned by [`feed`](Self::feed).
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        self.0.line_column(offset)
+    }
+}
+
+/// The identity of `input` by the streaming engine, in one call. Same answer
+/// as [`crate::identity`]; no allocation.
+pub fn identity_streamed(input: &[u8]) -> Result<DocHash, ParseError> {
+    let mut engine = IdentityStream::new();
+    engine.feed(input)?;
+    engine.finish()
+}
+
+/// The canonical JSON of `input` by the streaming engine. Same answer as
+/// `scl_canon::to_vec(&scl_parse::parse(input)?)`.
+pub fn canonical_streamed(input: &[u8]) -> Result<Vec<u8>, ParseError> {
+    let mut engine = CanonicalStream::new(Vec::with_capacity(input.len() + 256));
+    engine.feed(input)?;
+    engine.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word masks find exactly the first special byte, whatever the
+    /// bytes around it (the borrow may flag bytes after it, never before).
+    #[test]
+    fn word_masks_find_exactly_the_first_special_byte() {
+        let raw = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+        let quoted = |b: u8| raw(b) || b == 0x7f;
+        for b in 0u8..=255 {
+            for filler in [b'a', 0x00, 0xff, b'"', 0x20, 0x1f, 0x80, 0x7f, 0x21] {
+                for pos in 0..8 {
+                    let mut w = [filler; 8];
+                    w[pos] = b;
+                    let x = u64::from_le_bytes(w);
+                    for (mask, is) in [
+                        (raw_special(x), &raw as &dyn Fn(u8) -> bool),
+                        (quoted_special(x), &quoted),
+                    ] {
+                        let first = w.iter().position(|&c| is(c));
+                        let found = (mask != 0).then(|| (mask.trailing_zeros() / 8) as usize);
+                        assert_eq!(found, first, "byte {b:#x} at {pos} in {w:?}");
+                    }
+                }
+            }
+        }
+    }
+}
