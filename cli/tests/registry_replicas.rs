@@ -14,7 +14,7 @@ use registry_client::{
     BlockingClient, ClientConfig, IssueRequest, JwksCache, JwksCacheConfig, RevocationCache,
     RevocationCacheConfig, RevokeRequest,
 };
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -261,6 +261,34 @@ fn two_replicas_over_one_postgres_database() {
             .is_err_and(|e| e.status() == Some(401))
         });
     }
+    // Attestations are not stored on PostgreSQL yet: refused plainly.
+    let addr = b.url.trim_start_matches("http://").to_owned();
+    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+    conn.write_all(
+        format!(
+            "POST /api/v1/attestations HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 501"), "{answer}");
+    assert!(answer.contains("not_implemented"), "{answer}");
+    let out = Command::new(AIID)
+        .args([
+            "registry",
+            "admin",
+            "--database",
+            &db,
+            "identity",
+            "add-key",
+        ])
+        .args([id.as_str(), "--jwk", "/nonexistent.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--database"));
     drop(a);
     drop(b);
 }

@@ -347,6 +347,8 @@ pub struct AppState {
     pub(crate) body_read_timeout: Duration,
     pub(crate) trusted_proxies: Vec<IpNet>,
     pub(crate) attestations: Arc<crate::attestations::AttestationStore>,
+    /// Whether attestations are stored (false on PostgreSQL, for now).
+    pub(crate) attestations_stored: bool,
 }
 
 impl std::fmt::Debug for AppState {

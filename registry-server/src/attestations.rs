@@ -440,6 +440,13 @@ pub(crate) async fn post_attestation(
     body: Body,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Verify).await?;
+    if !state.attestations_stored {
+        return Err(ApiError::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_implemented",
+            "this registry runs on PostgreSQL, which does not store attestations yet",
+        ));
+    }
     let bytes = read_body(&state, &headers, body).await?;
     match submit(&state, bytes).await? {
         Ok(v) => {

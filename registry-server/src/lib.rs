@@ -321,10 +321,17 @@ pub fn build_state(
         revocation_max_age_secs: cfg.revocation_max_age_secs,
         body_read_timeout: cfg.limits.body_read_timeout,
         trusted_proxies: cfg.limits.trusted_proxies.clone(),
+        // Attestations and agent keys live in the SQLite data directory; a
+        // registry on PostgreSQL does not store them yet (POST answers 501)
+        // and serves an empty, in-memory set.
         attestations: Arc::new(
-            attestations::AttestationStore::open_in(&cfg.data_dir)
-                .map_err(|e| ServerError::Config(e.to_string()))?,
+            match &cfg.database {
+                None => attestations::AttestationStore::open_in(&cfg.data_dir),
+                Some(_) => attestations::AttestationStore::open(Path::new(":memory:")),
+            }
+            .map_err(|e| ServerError::Config(e.to_string()))?,
         ),
+        attestations_stored: cfg.database.is_none(),
     }))
 }
 
