@@ -78,7 +78,7 @@ fn key(kid: &str, at: i64) -> StoredSigningKey {
 mod cases {
     use super::*;
 
-    pub fn identities(b: &dyn Backend) {
+    pub(crate) fn identities(b: &dyn Backend) {
         let s = b.open();
         let a = id("aii_SUITEA");
         let rec = s
@@ -120,7 +120,7 @@ mod cases {
         assert_eq!(s.identity(&u.id).unwrap().unwrap().operator, n.operator);
     }
 
-    pub fn api_keys_and_scopes(b: &dyn Backend) {
+    pub(crate) fn api_keys_and_scopes(b: &dyn Backend) {
         let s = b.open();
         s.create_api_key("h1", "acme", &["passport:issue".into()], 10)
             .unwrap();
@@ -160,7 +160,7 @@ mod cases {
         );
     }
 
-    pub fn issue(b: &dyn Backend) {
+    pub(crate) fn issue(b: &dyn Backend) {
         let s = b.open();
         let rec =
             admin::create_identity(s.as_ref(), &"anon".parse().unwrap(), Tier::Issued, &[], &[])
@@ -176,7 +176,7 @@ mod cases {
         ));
     }
 
-    pub fn revoke(b: &dyn Backend) {
+    pub(crate) fn revoke(b: &dyn Backend) {
         let s = b.open();
         let a = id("aii_REVOKEA");
         s.create_identity(&a, &new_identity(Tier::Issued), 1)
@@ -233,7 +233,7 @@ mod cases {
         assert_eq!(s.identity(&id("aii_NOBODY")).unwrap(), None);
     }
 
-    pub fn revocations_list(b: &dyn Backend) {
+    pub(crate) fn revocations_list(b: &dyn Backend) {
         let s = b.open();
         assert!(s.revocations().unwrap().is_empty());
         for i in 0..5 {
@@ -261,7 +261,7 @@ mod cases {
         assert_eq!(s.revocation_seq().unwrap(), list[4].seq);
     }
 
-    pub fn key_rotation(b: &dyn Backend) {
+    pub(crate) fn key_rotation(b: &dyn Backend) {
         let s = b.open();
         assert!(s.signing_keys().unwrap().is_empty());
         s.add_signing_key(&key("k_a", 1)).unwrap();
@@ -319,7 +319,7 @@ mod cases {
     /// Writers on several handles (replicas) at once: every revocation gets
     /// its own sequence number, none is lost, and exactly one of several
     /// racing creations of one identity wins.
-    pub fn concurrent_writers(b: &dyn Backend) {
+    pub(crate) fn concurrent_writers(b: &dyn Backend) {
         const WRITERS: usize = 4;
         const EACH: usize = 15;
         let handles: Vec<Arc<dyn Store>> = (0..WRITERS).map(|_| b.open()).collect();

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 /// Subcommands of `aiid attest`.
 #[derive(Debug, clap::Subcommand)]
-pub enum AttestCommand {
+pub(crate) enum AttestCommand {
     /// Generate an agent key: the private key as PKCS#8 PEM, the public key
     /// added to an agent JWKS that names the identity (created if absent).
     Keygen {
@@ -118,7 +118,7 @@ fn usage(e: impl std::fmt::Display) -> ExitCode {
 }
 
 /// Runs one `aiid attest` subcommand.
-pub fn run(cmd: AttestCommand) -> ExitCode {
+pub(crate) fn run(cmd: AttestCommand) -> ExitCode {
     match cmd {
         AttestCommand::Keygen {
             identity,
@@ -369,7 +369,7 @@ fn engine() -> ExitCode {
 
 /// `aiid registry admin identity add-key ID --jwk FILE`: one public JWK, or
 /// every key of a JWK set (an agent JWKS naming another identity is refused).
-pub fn admin_add_key(
+pub(crate) fn admin_add_key(
     store: &dyn registry_server::store::Store,
     data: &Path,
     id: &IdentityId,

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 /// Arguments of `aiid declare`.
 #[derive(Debug, clap::Args)]
-pub struct DeclareArgs {
+pub(crate) struct DeclareArgs {
     /// The model: PROVIDER:NAME or PROVIDER:NAME:SNAPSHOT, e.g. anthropic:claude-sonnet-4:2025-05-14.
     #[arg(long, value_name = "PROVIDER:NAME[:SNAPSHOT]")]
     model: Option<String>,
@@ -81,7 +81,7 @@ fn build(a: &DeclareArgs) -> Result<Vec<u8>, String> {
 
 /// Writes `bytes` to `path` through a temporary file in the same directory
 /// and a rename, so that `path` is never left half-written.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -103,7 +103,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// Runs `aiid declare`.
-pub fn run(a: DeclareArgs) -> ExitCode {
+pub(crate) fn run(a: DeclareArgs) -> ExitCode {
     let bytes = match build(&a) {
         Ok(b) => b,
         Err(e) => {

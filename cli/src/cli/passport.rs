@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 /// Subcommands of `aiid passport`.
 #[derive(Debug, clap::Subcommand)]
-pub enum PassportCommand {
+pub(crate) enum PassportCommand {
     /// Generate an Ed25519 key: the private key as PKCS#8 v1 PEM (RFC 8410, as
     /// `openssl genpkey -algorithm ed25519` writes it), the public key
     /// added to a JWKS file (created if absent; several keys for rotation).
@@ -112,7 +112,7 @@ pub enum PassportCommand {
 }
 
 /// Runs one `aiid passport` subcommand and returns the process exit code.
-pub fn run(cmd: PassportCommand) -> ExitCode {
+pub(crate) fn run(cmd: PassportCommand) -> ExitCode {
     let result = match cmd {
         PassportCommand::Keygen {
             kid,

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 /// Subcommands of `aiid registry`.
 #[derive(Debug, clap::Subcommand)]
-pub enum RegistryCommand {
+pub(crate) enum RegistryCommand {
     /// Verify a passport (or a bare aii_ id) online at a registry.
     /// Exit 0 valid, 1 invalid, 2 network or usage error.
     Verify {
@@ -103,7 +103,7 @@ pub enum RegistryCommand {
 
 /// `aiid registry admin …`
 #[derive(Debug, clap::Subcommand)]
-pub enum AdminCommand {
+pub(crate) enum AdminCommand {
     /// Identities.
     #[command(subcommand)]
     Identity(IdentityCommand),
@@ -130,7 +130,7 @@ pub enum AdminCommand {
 
 /// `aiid registry admin identity …`
 #[derive(Debug, clap::Subcommand)]
-pub enum IdentityCommand {
+pub(crate) enum IdentityCommand {
     /// Create an identity; prints its new id last on the line.
     Create {
         /// Operator: `anon` or a display name.
@@ -166,7 +166,7 @@ pub enum IdentityCommand {
 
 /// `aiid registry admin api-key …`
 #[derive(Debug, clap::Subcommand)]
-pub enum ApiKeyCommand {
+pub(crate) enum ApiKeyCommand {
     /// Create an API key; prints the key (shown once, stored hashed) last on the line.
     Create {
         /// A scope (passport:issue, identity:revoke); repeatable.
@@ -188,7 +188,7 @@ pub enum ApiKeyCommand {
 
 /// `aiid registry admin key …`
 #[derive(Debug, clap::Subcommand)]
-pub enum KeyCommand {
+pub(crate) enum KeyCommand {
     /// Generate a new issuer key (a running server signs with it within a second); older
     /// private keys are deleted after the grace period, their public keys stay published
     /// while passports they signed are unexpired.
@@ -212,7 +212,7 @@ pub enum KeyCommand {
 }
 
 /// Runs one `aiid registry` subcommand and returns the process exit code.
-pub fn run(cmd: RegistryCommand) -> ExitCode {
+pub(crate) fn run(cmd: RegistryCommand) -> ExitCode {
     match cmd {
         RegistryCommand::Verify { registry, token } => verify(&registry, &token),
         RegistryCommand::Whois { registry, id } => whois(&registry, &id),

@@ -11,11 +11,11 @@ use aiid::{DocHash, ParseError};
 use serde::Serialize;
 
 /// Exit status: every document valid.
-pub const EXIT_VALID: u8 = 0;
+pub(crate) const EXIT_VALID: u8 = 0;
 /// Exit status: some document invalid.
-pub const EXIT_INVALID: u8 = 1;
+pub(crate) const EXIT_INVALID: u8 = 1;
 /// Exit status: usage or I/O error.
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 /// The outcome for one input file.
 enum Outcome {
@@ -30,7 +30,7 @@ enum Outcome {
 }
 
 /// Reads a file argument; `-` is standard input.
-pub fn read_input(path: &Path) -> Result<Vec<u8>, String> {
+pub(crate) fn read_input(path: &Path) -> Result<Vec<u8>, String> {
     if path == Path::new("-") {
         let mut buf = Vec::new();
         io::stdin()
@@ -199,7 +199,7 @@ fn worker_count() -> usize {
 ///
 /// A failed write to standard output (a closed pipe included) stops the
 /// output and comes back as the error.
-pub fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> io::Result<ExitCode> {
+pub(crate) fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> io::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut status = EXIT_VALID;
@@ -335,7 +335,7 @@ fn report(
 
 /// `aiid canon FILE`: the canonical JSON and one LF, or nothing and an error.
 /// A failed write to standard output comes back as the error.
-pub fn canon(file: &Path) -> io::Result<ExitCode> {
+pub(crate) fn canon(file: &Path) -> io::Result<ExitCode> {
     let input = match read_input(file) {
         Ok(bytes) => bytes,
         Err(message) => {
@@ -361,7 +361,7 @@ pub fn canon(file: &Path) -> io::Result<ExitCode> {
 /// `aiid engine`: one document on stdin, one protocol JSON line on stdout.
 /// The input is streamed through the engine (`scl_hash::stream`); only the
 /// canonical JSON, which the answer contains, is held in memory.
-pub fn engine() -> io::Result<ExitCode> {
+pub(crate) fn engine() -> io::Result<ExitCode> {
     let mut engine = aiid::scl_hash::stream::CanonicalStream::new(Vec::new());
     let mut stdin = io::stdin().lock();
     let mut buf = vec![0u8; 256 * 1024];

@@ -1,4 +1,3 @@
-#![forbid(unsafe_code)]
 //! `scl-conformance`: runs the SCL:V1 vectors (or, with `--suite passport`,
 //! the AI Identity passport vectors) against any engine.
 

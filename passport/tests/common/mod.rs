@@ -8,35 +8,35 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use passport::{FixedClock, Jwk, Jwks, KeyId, Policy, Verifier};
 use serde_json::{json, Value};
 
-pub const NOW: i64 = 1_714_694_400;
-pub const ISS: &str = "https://aiidentity.org";
-pub const AUD: &str = "verifier";
-pub const KID: &str = "k_2024";
+pub(crate) const NOW: i64 = 1_714_694_400;
+pub(crate) const ISS: &str = "https://aiidentity.org";
+pub(crate) const AUD: &str = "verifier";
+pub(crate) const KID: &str = "k_2024";
 
-pub fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub fn key(byte: u8) -> SigningKey {
+pub(crate) fn key(byte: u8) -> SigningKey {
     SigningKey::from_bytes(&[byte; 32])
 }
 
-pub fn issuer_key() -> SigningKey {
+pub(crate) fn issuer_key() -> SigningKey {
     key(7)
 }
 
 /// Signs `header.payload` (both raw JSON text) with `key`.
-pub fn sign_raw(header: &str, payload: &str, key: &SigningKey) -> String {
+pub(crate) fn sign_raw(header: &str, payload: &str, key: &SigningKey) -> String {
     let input = format!("{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()));
     let sig = key.sign(input.as_bytes());
     format!("{input}.{}", b64(&sig.to_bytes()))
 }
 
-pub fn header() -> String {
+pub(crate) fn header() -> String {
     format!(r#"{{"alg":"EdDSA","typ":"JWT","kid":"{KID}"}}"#)
 }
 
-pub fn claims() -> Value {
+pub(crate) fn claims() -> Value {
     json!({
         "iss": ISS,
         "sub": "aii_HMB77VQ527B5Z062CNE31D",
@@ -53,7 +53,7 @@ pub fn claims() -> Value {
 }
 
 /// The default claims with `f` applied.
-pub fn claims_with(f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+pub(crate) fn claims_with(f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
     let mut c = claims();
     if let Some(m) = c.as_object_mut() {
         f(m);
@@ -61,11 +61,11 @@ pub fn claims_with(f: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Strin
     c.to_string()
 }
 
-pub fn token() -> String {
+pub(crate) fn token() -> String {
     sign_raw(&header(), &claims().to_string(), &issuer_key())
 }
 
-pub fn jwks() -> Jwks {
+pub(crate) fn jwks() -> Jwks {
     let mut j = Jwks::new();
     j.push(Jwk::new(
         KeyId::new(KID).unwrap(),
@@ -75,20 +75,20 @@ pub fn jwks() -> Jwks {
     j
 }
 
-pub fn policy() -> Policy {
+pub(crate) fn policy() -> Policy {
     Policy::new(ISS, AUD)
 }
 
-pub fn verifier() -> Verifier {
+pub(crate) fn verifier() -> Verifier {
     Verifier::new(policy(), jwks()).with_clock(FixedClock(NOW))
 }
 
-pub fn verifier_at(now: i64) -> Verifier {
+pub(crate) fn verifier_at(now: i64) -> Verifier {
     Verifier::new(policy(), jwks()).with_clock(FixedClock(now))
 }
 
 /// The error code of verifying `token` with the default verifier.
-pub fn code(token: &str) -> &'static str {
+pub(crate) fn code(token: &str) -> &'static str {
     match verifier().verify(token) {
         Ok(_) => "valid",
         Err(e) => e.code().as_str(),

@@ -6,7 +6,6 @@
 //! [--max-connections N] [--max-connections-per-ip N] [--max-header-bytes N]
 //! [--trusted-proxy ADDR[/BITS]]... [--shutdown-timeout D] [--db-busy-timeout D]`
 //! (durations like `500ms`, `10s`, `5m`). Prints `listening on <url> issuer <iss>` once bound.
-#![forbid(unsafe_code)]
 
 extern crate aiid_registry_server as registry_server;
 use registry_server::{serve_blocking, ServerConfig};

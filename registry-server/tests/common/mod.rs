@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub struct TestServer {
+pub(crate) struct TestServer {
     pub rt: tokio::runtime::Runtime,
     pub server: Option<RunningServer>,
     pub url: String,
@@ -18,14 +18,14 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    pub fn start(dir: &Path, limits: RateLimits) -> TestServer {
+    pub(crate) fn start(dir: &Path, limits: RateLimits) -> TestServer {
         let mut cfg = ServerConfig::new(dir);
         cfg.rate_limits = limits;
         TestServer::start_with(cfg)
     }
 
     /// Starts with a full configuration (the revocation poll is 100 ms).
-    pub fn start_with(mut cfg: ServerConfig) -> TestServer {
+    pub(crate) fn start_with(mut cfg: ServerConfig) -> TestServer {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -53,14 +53,14 @@ impl Drop for TestServer {
     }
 }
 
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub store: Arc<registry_server::store::SqliteStore>,
     pub id: passport::IdentityId,
     pub key: String,
 }
 
 /// Creates the data dir, one identity and an API key with both scopes.
-pub fn fixture(dir: &Path, surfaces: &[&str]) -> Fixture {
+pub(crate) fn fixture(dir: &Path, surfaces: &[&str]) -> Fixture {
     let store = registry_server::open_data_dir(dir).unwrap();
     let surfaces: Vec<passport::Surface> = surfaces.iter().map(|s| s.parse().unwrap()).collect();
     let rec = admin::create_identity(
@@ -84,17 +84,17 @@ pub fn fixture(dir: &Path, surfaces: &[&str]) -> Fixture {
     }
 }
 
-pub struct RawResponse {
+pub(crate) struct RawResponse {
     pub status: u16,
     pub headers: String,
     pub body: String,
 }
 
 impl RawResponse {
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.headers.lines().find_map(|l| {
             let (n, v) = l.split_once(':')?;
             n.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
@@ -103,7 +103,7 @@ impl RawResponse {
 }
 
 /// One HTTP/1.1 request with `Connection: close`; reads the whole answer.
-pub fn raw(
+pub(crate) fn raw(
     addr: SocketAddr,
     method: &str,
     path: &str,

@@ -18,7 +18,7 @@ use std::sync::{Mutex, OnceLock};
 const SCRIPT: &str = "registry-server/scripts/pg-throwaway.sh";
 
 /// A running cluster.
-pub struct Cluster {
+pub(crate) struct Cluster {
     /// `postgres://postgres@127.0.0.1:PORT/postgres`.
     pub url: String,
     child: Mutex<Option<(Child, ChildStdin)>>,
@@ -28,12 +28,12 @@ static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
 /// The cluster of this test binary, started on first use.
-pub fn cluster() -> Option<&'static Cluster> {
+pub(crate) fn cluster() -> Option<&'static Cluster> {
     CLUSTER.get_or_init(start).as_ref()
 }
 
 /// The workspace root (the directory holding the script).
-pub fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     let mut dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     loop {
         if dir.join(SCRIPT).is_file() {
@@ -101,7 +101,7 @@ fn find_psql() -> PathBuf {
 }
 
 /// Runs SQL on the cluster's `postgres` database as the superuser.
-pub fn psql(url: &str, sql: &str) -> String {
+pub(crate) fn psql(url: &str, sql: &str) -> String {
     let out = Command::new(find_psql())
         .args([
             "-X",
@@ -127,7 +127,7 @@ pub fn psql(url: &str, sql: &str) -> String {
 
 impl Cluster {
     /// Creates a fresh database and returns its URL.
-    pub fn database(&self, hint: &str) -> String {
+    pub(crate) fn database(&self, hint: &str) -> String {
         assert!(hint.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
         let name = format!(
             "{hint}_{}_{}",
