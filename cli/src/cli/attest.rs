@@ -2,9 +2,9 @@
 //!
 //! Exit status: 0 success (attestation valid), 1 attestation invalid, 2 usage or I/O error.
 
+use super::InvalidAnswer;
 use attest::{AgentKeys, AgentSigner, AttestError, Verifier};
 use passport::{IdentityId, Jwk, Jwks, KeyId, Policy, RevocationList, Tier};
-use serde_json::json;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -304,11 +304,12 @@ fn verify(v: &Verifier, decl: &[u8], env: &[u8], json_out: bool) -> ExitCode {
         }
         Err(e) => {
             if json_out {
-                let mut out = json!({"valid": false, "error": e.code(), "message": e.to_string()});
-                if let (Some(p), Some(o)) = (e.passport_code(), out.as_object_mut()) {
-                    o.insert("passport_error".into(), json!(p));
-                }
-                outln!("{out}");
+                let code = e.code().to_string();
+                let out = InvalidAnswer {
+                    passport_error: e.passport_code(),
+                    ..InvalidAnswer::new(&code, &e)
+                };
+                outln!("{}", out.to_json());
             } else {
                 outln!("invalid: {}: {e}", e.code());
             }
@@ -357,7 +358,10 @@ fn engine() -> ExitCode {
     }
     let out = match serde_json::from_slice(&buf) {
         Ok(req) => attest::conformance::respond(&req),
-        Err(e) => json!({"valid": false, "error": "bad_request", "message": e.to_string()}),
+        Err(e) => {
+            outln!("{}", InvalidAnswer::new("bad_request", e).to_json());
+            return ExitCode::from(2);
+        }
     };
     outln!("{out}");
     match out.get("valid").and_then(serde_json::Value::as_bool) {

@@ -28,6 +28,43 @@ pub(crate) fn exit_on_write_error(e: &std::io::Error) -> ! {
 
 pub(crate) mod attest;
 pub(crate) mod declare;
+/// The `--json` answer of a failed check (`passport verify`, `attest verify`)
+/// and of an engine's unreadable request. Fields in alphabetical order: the
+/// order these answers have always had.
+#[derive(serde::Serialize)]
+pub(crate) struct InvalidAnswer<'a> {
+    /// The claim at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) claim: Option<&'a str>,
+    /// The stable error code.
+    pub(crate) error: &'a str,
+    /// The error for humans.
+    pub(crate) message: String,
+    /// Why the enclosed passport failed, when that is the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) passport_error: Option<&'a str>,
+    /// Always false.
+    pub(crate) valid: bool,
+}
+
+impl<'a> InvalidAnswer<'a> {
+    /// An answer with only a code and a message.
+    pub(crate) fn new(error: &'a str, message: impl std::fmt::Display) -> Self {
+        InvalidAnswer {
+            claim: None,
+            error,
+            message: message.to_string(),
+            passport_error: None,
+            valid: false,
+        }
+    }
+
+    /// The answer as one line of JSON.
+    pub(crate) fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 pub(crate) mod passport;
 pub(crate) mod registry;
 pub(crate) mod scl;

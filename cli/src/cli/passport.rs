@@ -6,7 +6,10 @@ use passport::{
     Audience, Capability, Claims, IdentityId, Issuer, Jwks, KeyId, NumericDate, Operator,
     PassportError, Policy, RevocationList, Surface, SystemClock, Tier, Url, Verifier,
 };
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::InvalidAnswer;
 use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -283,7 +286,14 @@ fn verify(
         Ok(v) => {
             let claims = Value::Object(v.raw_claims());
             if json_out {
-                outln!("{}", json!({ "valid": true, "claims": claims }));
+                outln!(
+                    "{}",
+                    serde_json::to_string(&ValidAnswer {
+                        claims: &claims,
+                        valid: true
+                    })
+                    .unwrap_or_default()
+                );
             } else {
                 outln!(
                     "valid: {} ({}, operator {:?})",
@@ -307,14 +317,32 @@ fn verify(
 
 fn print_invalid(e: &PassportError, json_out: bool) {
     if json_out {
-        let mut out = json!({ "valid": false, "error": e.code(), "message": e.to_string() });
-        if let (Some(c), Some(o)) = (e.claim(), out.as_object_mut()) {
-            o.insert("claim".into(), json!(c));
-        }
-        outln!("{out}");
+        let out = InvalidAnswer {
+            claim: e.claim(),
+            ..InvalidAnswer::new(e.code().as_str(), e)
+        };
+        outln!("{}", out.to_json());
     } else {
         outln!("invalid: {}: {e}", e.code());
     }
+}
+
+/// `passport verify --json` of a valid token.
+#[derive(Serialize)]
+struct ValidAnswer<'a> {
+    claims: &'a Value,
+    valid: bool,
+}
+
+/// `passport inspect`: what the token says, and that nothing was checked
+/// (fields in alphabetical order, as always printed).
+#[derive(Serialize)]
+struct Inspected<'a> {
+    header: &'a Value,
+    payload: &'a Value,
+    signature_bytes: usize,
+    verified: bool,
+    warning: &'static str,
 }
 
 const WARNING: &str = "WARNING: UNVERIFIED. Decoded WITHOUT checking the signature, key, issuer, audience, expiry or revocation. Do not trust anything below.";
@@ -330,13 +358,13 @@ fn inspect(arg: &str) -> ExitCode {
     eprintln!("{WARNING}");
     match passport::inspect_untrusted(&token) {
         Ok(u) => {
-            let out = json!({
-                "verified": false,
-                "warning": WARNING,
-                "header": u.header,
-                "payload": u.payload,
-                "signature_bytes": u.signature_len,
-            });
+            let out = Inspected {
+                header: &u.header,
+                payload: &u.payload,
+                signature_bytes: u.signature_len,
+                verified: false,
+                warning: WARNING,
+            };
             outln!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
             ExitCode::SUCCESS
         }
@@ -356,10 +384,7 @@ fn engine() -> ExitCode {
     let req: Value = match serde_json::from_slice(&buf) {
         Ok(v) => v,
         Err(e) => {
-            outln!(
-                "{}",
-                json!({"valid": false, "error": "bad_request", "message": e.to_string()})
-            );
+            outln!("{}", InvalidAnswer::new("bad_request", e).to_json());
             return ExitCode::from(2);
         }
     };
