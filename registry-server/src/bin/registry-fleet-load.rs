@@ -15,9 +15,11 @@
 //! latency over all connections and the error count. Only loopback targets
 //! are accepted; at most 256 connections and 120 s.
 
-use registry_client::{ClientConfig, IssueRequest, RegistryClient};
+#[path = "loadgen/mod.rs"]
+mod loadgen;
+
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -29,94 +31,36 @@ enum Mode {
 struct Args {
     urls: Vec<String>,
     mode: Mode,
-    token: Option<String>,
-    api_key: Option<String>,
-    identity: Option<String>,
-    connections: usize,
-    duration: Duration,
-    warmup: Duration,
+    common: loadgen::Common,
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        urls: Vec::new(),
-        mode: Mode::Verify,
-        token: None,
-        api_key: None,
-        identity: None,
-        connections: 32,
-        duration: Duration::from_secs(10),
-        warmup: Duration::from_secs(1),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let v = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let secs = |v: &str| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 120.0)
-                .map(Duration::from_secs_f64)
-                .ok_or_else(|| format!("{flag}: seconds from 0 to 120"))
-        };
-        match flag.as_str() {
-            "--url" => a.urls.push(v),
+    let (mut urls, mut mode) = (Vec::new(), Mode::Verify);
+    let common = loadgen::parse_common(|flag, v| {
+        match flag {
+            "--url" => urls.push(v),
             "--mode" => {
-                a.mode = match v.as_str() {
+                mode = match v.as_str() {
                     "verify" => Mode::Verify,
                     "issue" => Mode::Issue,
                     "revoke" => Mode::Revoke,
                     _ => return Err("--mode: verify, issue or revoke".into()),
                 }
             }
-            "--token-file" => {
-                a.token = Some(
-                    std::fs::read_to_string(&v)
-                        .map_err(|e| format!("{v}: {e}"))?
-                        .trim()
-                        .to_owned(),
-                )
-            }
-            "--api-key" => a.api_key = Some(v),
-            "--identity" => a.identity = Some(v),
-            "--connections" => {
-                a.connections = v
-                    .parse()
-                    .ok()
-                    .filter(|n| (1..=256).contains(n))
-                    .ok_or("--connections: 1 to 256")?
-            }
-            "--duration" => a.duration = secs(&v)?,
-            "--warmup" => a.warmup = secs(&v)?,
-            other => return Err(format!("unknown argument {other}")),
+            _ => return Ok(false),
         }
-    }
-    if a.urls.is_empty() {
+        Ok(true)
+    })?;
+    if urls.is_empty() {
         return Err("give at least one --url".into());
     }
-    for url in &a.urls {
-        let u = reqwest::Url::parse(url).map_err(|e| format!("--url: {e}"))?;
-        let host = u.host_str().unwrap_or_default();
-        let bare = host.trim_start_matches('[').trim_end_matches(']');
-        let loopback = host == "localhost"
-            || bare
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if !loopback {
-            return Err("--url must be a loopback address (127.0.0.0/8, ::1, localhost)".into());
-        }
+    for url in &urls {
+        loadgen::check_loopback(url)?;
     }
-    if a.mode != Mode::Verify && (a.api_key.is_none() || a.identity.is_none()) {
+    if mode != Mode::Verify && (common.api_key.is_none() || common.identity.is_none()) {
         return Err("--mode issue and revoke need --api-key and --identity".into());
     }
-    Ok(a)
-}
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = (p / 100.0 * (sorted.len() - 1) as f64).round() as usize;
-    f64::from(sorted[rank.min(sorted.len() - 1)]) / 1000.0
+    Ok(Args { urls, mode, common })
 }
 
 /// One target: its address and the request bytes for `mode` (for `revoke`
@@ -128,19 +72,12 @@ struct Target {
 }
 
 async fn target(url: &str, a: &Args, token: &str) -> Result<Target, String> {
-    let u = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
-    let host = u.host_str().unwrap_or_default().to_owned();
-    let port = u.port_or_known_default().unwrap_or(80);
-    let lookup = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_owned();
-    let addr = tokio::net::lookup_host((lookup.as_str(), port))
-        .await
-        .map_err(|e| format!("resolving {host}: {e}"))?
-        .find(|s| s.ip().is_loopback())
-        .ok_or("the URL does not resolve to a loopback address")?;
-    let base = u.path().trim_end_matches('/');
+    let loadgen::Endpoint {
+        addr,
+        host,
+        port,
+        base,
+    } = loadgen::resolve(url).await?;
     let (path, body) = match a.mode {
         Mode::Verify => (
             "verify",
@@ -148,12 +85,14 @@ async fn target(url: &str, a: &Args, token: &str) -> Result<Target, String> {
         ),
         Mode::Issue => (
             "issue",
-            serde_json::to_vec(&serde_json::json!({ "identity": a.identity, "ttl_days": 1 })),
+            serde_json::to_vec(
+                &serde_json::json!({ "identity": a.common.identity, "ttl_days": 1 }),
+            ),
         ),
         Mode::Revoke => ("revoke", Ok(Vec::new())),
     };
     let body = body.map_err(|e| e.to_string())?;
-    let auth = match (&a.api_key, a.mode) {
+    let auth = match (&a.common.api_key, a.mode) {
         (Some(k), Mode::Issue | Mode::Revoke) => format!("Authorization: Bearer {k}\r\n"),
         _ => String::new(),
     };
@@ -182,28 +121,44 @@ impl Target {
     }
 }
 
+/// One connection's requests: the same bytes every time, except for
+/// `revoke`, which revokes a fresh passport id with every request.
+struct Fleet {
+    target: Arc<Target>,
+    mode: Mode,
+    run_id: String,
+    conn: usize,
+    n: u64,
+    fixed: Vec<u8>,
+    fresh: Vec<u8>,
+}
+
+impl loadgen::Requests for Fleet {
+    fn next_request(&mut self) -> &[u8] {
+        self.n += 1;
+        match self.mode {
+            Mode::Revoke => {
+                self.fresh = self
+                    .target
+                    .request(self.mode, &self.run_id, self.conn, self.n);
+                &self.fresh
+            }
+            _ => &self.fixed,
+        }
+    }
+}
+
 async fn run(a: Args) -> Result<(), String> {
-    let token = match (a.token.clone(), &a.api_key, &a.identity) {
+    let c = &a.common;
+    let token = match (c.token.clone(), &c.api_key, &c.identity) {
         (_, _, _) if a.mode != Mode::Verify => String::new(),
         (Some(t), _, _) => t,
-        (None, Some(k), Some(id)) => {
-            let c = RegistryClient::new(ClientConfig::new(&a.urls[0]).with_api_key(k))
-                .map_err(|e| e.to_string())?;
-            let id = id.parse().map_err(|e| format!("--identity: {e}"))?;
-            c.issue(&IssueRequest {
-                identity: id,
-                ttl_days: Some(1),
-                audience: None,
-            })
-            .await
-            .map_err(|e| e.to_string())?
-            .passport
-        }
+        (None, Some(k), Some(id)) => loadgen::issue_passport(&a.urls[0], k, id).await?,
         _ => return Err("give --token-file, or --api-key and --identity".into()),
     };
     let mut targets = Vec::new();
     for url in &a.urls {
-        targets.push(std::sync::Arc::new(target(url, &a, &token).await?));
+        targets.push(Arc::new(target(url, &a, &token).await?));
     }
     let run_id = format!(
         "{}{}",
@@ -214,168 +169,35 @@ async fn run(a: Args) -> Result<(), String> {
             .unwrap_or_default()
     );
     let mode = a.mode;
-    let start = Instant::now();
-    let measure_from = start + a.warmup;
-    let end = measure_from + a.duration;
-    let mut tasks = Vec::new();
-    for c in 0..a.connections {
-        let t = targets[c % targets.len()].clone();
-        let addr = t.addr;
-        let run_id = run_id.clone();
-        let fixed: std::sync::Arc<[u8]> = t.request(mode, &run_id, c, 0).into();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
-            let mut errors = 0u64;
-            let mut conn: Option<tokio::net::TcpStream> = None;
-            let mut buf = Vec::with_capacity(4096);
-            loop {
-                let t0 = Instant::now();
-                if t0 >= end {
-                    break;
-                }
-                n += 1;
-                let fresh;
-                let request: &[u8] = match mode {
-                    Mode::Revoke => {
-                        fresh = t.request(mode, &run_id, c, n);
-                        &fresh
-                    }
-                    _ => &fixed,
-                };
-                let r = tokio::time::timeout(
-                    Duration::from_secs(10),
-                    exchange(&mut conn, addr, request, &mut buf, mode == Mode::Verify),
-                )
-                .await;
-                let ok = matches!(r, Ok(Ok(true)));
-                if !matches!(r, Ok(Ok(_))) {
-                    conn = None;
-                }
-                let t1 = Instant::now();
-                if t0 >= measure_from {
-                    lat.push(u32::try_from(t1.duration_since(t0).as_micros()).unwrap_or(u32::MAX));
-                    if !ok {
-                        errors += 1;
-                    }
-                }
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (lat, e) = t.await.map_err(|e| e.to_string())?;
-        all.extend(lat);
-        errors += e;
-    }
-    all.sort_unstable();
-    let secs = a.duration.as_secs_f64();
-    println!(
-        "mode={} targets={} connections={} duration={:.1}s requests={} req/s={:.0} p50={:.2}ms p99={:.2}ms max={:.2}ms errors={}",
-        match mode {
-            Mode::Verify => "verify",
-            Mode::Issue => "issue",
-            Mode::Revoke => "revoke",
-        },
-        targets.len(),
-        a.connections,
-        secs,
-        all.len(),
-        all.len() as f64 / secs,
-        percentile(&all, 50.0),
-        percentile(&all, 99.0),
-        percentile(&all, 100.0),
-        errors
-    );
-    if errors > 0 {
-        return Err(format!("{errors} error responses"));
-    }
-    Ok(())
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// One request/response on a keep-alive HTTP/1.1 connection (opened on
-/// demand). `Ok(true)` for a 200 (whose body says `"valid":true` when
-/// `need_valid`).
-async fn exchange(
-    conn: &mut Option<tokio::net::TcpStream>,
-    addr: std::net::SocketAddr,
-    request: &[u8],
-    buf: &mut Vec<u8>,
-    need_valid: bool,
-) -> std::io::Result<bool> {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_owned());
-    let stream = match conn {
-        Some(s) => s,
-        None => {
-            let s = tokio::net::TcpStream::connect(addr).await?;
-            s.set_nodelay(true)?;
-            conn.insert(s)
-        }
+    let connections = (0..c.connections)
+        .map(|conn| {
+            let target = targets[conn % targets.len()].clone();
+            let fixed = target.request(mode, &run_id, conn, 0);
+            let requests = Fleet {
+                mode,
+                run_id: run_id.clone(),
+                conn,
+                n: 0,
+                fixed,
+                fresh: Vec::new(),
+                target,
+            };
+            (requests.target.addr, requests)
+        })
+        .collect();
+    let stats = loadgen::drive(connections, c.warmup, c.duration, mode == Mode::Verify).await?;
+    let mode = match mode {
+        Mode::Verify => "verify",
+        Mode::Issue => "issue",
+        Mode::Revoke => "revoke",
     };
-    stream.write_all(request).await?;
-    buf.clear();
-    let head_end = loop {
-        if let Some(p) = find(buf, b"\r\n\r\n") {
-            break p + 4;
-        }
-        if buf.len() > 64 * 1024 || stream.read_buf(buf).await? == 0 {
-            return Err(bad("connection closed or header too long"));
-        }
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-    let len: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| bad("no content-length"))?;
-    if len > 1024 * 1024 {
-        return Err(bad("body too large"));
-    }
-    while buf.len() < head_end + len {
-        if stream.read_buf(buf).await? == 0 {
-            return Err(bad("connection closed in the body"));
-        }
-    }
-    if head.contains("\r\nconnection: close") {
-        *conn = None;
-    }
-    let body = &buf[head_end..head_end + len];
-    Ok(
-        head.starts_with("http/1.1 200")
-            && (!need_valid || find(body, b"\"valid\":true").is_some()),
+    stats.report(
+        &format!("mode={mode} targets={}", targets.len()),
+        c.connections,
+        c.duration,
     )
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("registry-fleet-load: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("registry-fleet-load: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match rt.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("registry-fleet-load: {e}");
-            ExitCode::from(1)
-        }
-    }
+    loadgen::main("registry-fleet-load", parse_args, run)
 }
