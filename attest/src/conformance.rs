@@ -6,7 +6,7 @@
 use crate::verify::{AgentKeys, Verifier};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
-use passport::{FixedClock, Jwks, Policy, RevocationList, Tier};
+use passport::{FixedClock, Jwks, Policy, RevocationList};
 use serde_json::{json, Value};
 use std::io::Write as _;
 use std::process::{Command, Stdio};
@@ -15,34 +15,10 @@ fn bad_request(message: impl Into<String>) -> Value {
     json!({ "valid": false, "error": "bad_request", "message": message.into() })
 }
 
+/// The passport policy of the request's issuer part (the passport
+/// protocol's policy form, one parser for both).
 fn policy_from(v: &Value) -> Result<Policy, String> {
-    let issuers = v
-        .get("issuers")
-        .and_then(Value::as_array)
-        .ok_or("issuer.policy.issuers (array of strings) is required")?
-        .iter()
-        .map(|i| i.as_str().map(str::to_owned).ok_or("issuers hold strings"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let audience = v
-        .get("audience")
-        .and_then(Value::as_str)
-        .ok_or("issuer.policy.audience (string) is required")?;
-    let leeway = match v.get("leeway") {
-        None => passport::DEFAULT_LEEWAY_SECS,
-        Some(l) => l
-            .as_u64()
-            .ok_or("policy.leeway is a non-negative integer")?,
-    };
-    let min_tier = match v.get("min_tier") {
-        None => Tier::Issued,
-        Some(t) => t
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or("policy.min_tier is a tier name")?,
-    };
-    Ok(Policy::for_issuers(issuers, audience)
-        .with_leeway(leeway)
-        .with_min_tier(min_tier))
+    passport::conformance::policy_from_json(v).map_err(|e| format!("issuer: {e}"))
 }
 
 /// Answers one request:

@@ -16,7 +16,11 @@ fn invalid(code: ErrorCode, message: impl Into<String>) -> Value {
     json!({ "valid": false, "error": code, "message": message.into() })
 }
 
-fn policy_from(v: &Value) -> Result<Policy, String> {
+/// The verification policy of a conformance request, from its JSON form
+/// `{"issuers":[…],"audience":…,"leeway":…?,"min_tier":…?}` (defaults:
+/// [`DEFAULT_LEEWAY_SECS`](crate::DEFAULT_LEEWAY_SECS), `issued`). Shared by
+/// every protocol of this project that carries a passport policy.
+pub fn policy_from_json(v: &Value) -> Result<Policy, String> {
     let issuers = v
         .get("issuers")
         .and_then(Value::as_array)
@@ -89,7 +93,7 @@ pub fn respond(req: &Value) -> Value {
                 Some(Err(e)) => return invalid(e.code(), e.to_string()),
                 None => return invalid(ErrorCode::BadRequest, "jwks is required"),
             };
-            let policy = match req.get("policy").map(policy_from) {
+            let policy = match req.get("policy").map(policy_from_json) {
                 Some(Ok(p)) => p,
                 Some(Err(e)) => return invalid(ErrorCode::BadRequest, e),
                 None => return invalid(ErrorCode::BadRequest, "policy is required"),
