@@ -229,3 +229,88 @@ fn closed_stdout_ends_quietly_with_status_0() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn many_files_of_every_kind_keep_their_order_and_answers() {
+    // Enough files that workers take them in runs; valid, invalid, missing
+    // and directory entries interleaved, each answer checked on its own.
+    let dir = std::env::temp_dir().join(format!("aiid-cli-kinds-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let mut args = vec!["hash".to_string(), "--json".to_string()];
+    let mut expected = Vec::new();
+    for i in 0..2_000 {
+        let path = dir.join(format!("{i}.scl"));
+        let name = path.display().to_string();
+        match i % 7 {
+            3 => {
+                let text = format!("SCL:V1\n\nhandles {{\n  h(\"{i}\")\n}}\nscl {{\n\t}}");
+                std::fs::write(&path, &text).unwrap();
+                let e = aiid::parse(text.as_bytes()).unwrap_err();
+                expected.push(serde_json::json!([name, false, e.code().as_str()]));
+            }
+            5 => expected.push(serde_json::json!([name, null, "io"])),
+            6 if i % 2 == 0 => {
+                let sub = dir.join("sub").display().to_string();
+                expected.push(serde_json::json!([sub, null, "io"]));
+                args.push(sub);
+                continue;
+            }
+            _ => {
+                let text = format!("SCL:V1\n\nhandles {{\n  h(\"{i}\")\n}}\nscl {{\n{i}\n}}");
+                std::fs::write(&path, &text).unwrap();
+                let hash = aiid::identity(text.as_bytes()).unwrap().to_string();
+                expected.push(serde_json::json!([name, true, hash]));
+            }
+        }
+        args.push(name);
+    }
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = aiid(&refs, b"");
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(o.status.code(), Some(2), "unreadable entries give status 2");
+    let got: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let third = if v["valid"] == true {
+                v["sha256"].clone()
+            } else if v["valid"] == false {
+                v["code"].clone()
+            } else {
+                v["error"].clone()
+            };
+            serde_json::json!([v["file"], v["valid"], third])
+        })
+        .collect();
+    assert_eq!(got, expected);
+}
+
+#[cfg(unix)]
+#[test]
+fn hash_reads_a_fifo_that_delivers_in_pieces() {
+    // Short reads are not the end of the input: the answer is the one for
+    // the whole document.
+    let dir = std::env::temp_dir().join(format!("aiid-cli-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("doc.scl");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let text = read_example("examples/run-declaration.scl");
+    let expected = aiid::identity(&text).unwrap();
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(fifo).unwrap();
+            for piece in text.chunks(text.len() / 3 + 1) {
+                f.write_all(piece).unwrap();
+                f.flush().unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        })
+    };
+    let o = aiid(&["hash", fifo.to_str().unwrap()], b"");
+    writer.join().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(stdout(&o), format!("{expected}  {}\n", fifo.display()));
+}

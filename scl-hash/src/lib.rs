@@ -216,8 +216,14 @@ mod pipelined {
 }
 
 /// Writes 32 bytes as 64 lowercase hex digits.
+/// The 64 lowercase hex digits of `bytes`, written in one call.
 fn write_hex(f: &mut fmt::Formatter<'_>, bytes: &[u8; 32]) -> fmt::Result {
-    bytes.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    let mut hex = [0u8; 64];
+    for (pair, &b) in hex.chunks_exact_mut(2).zip(bytes) {
+        pair[0] = scl_canon::HEX_DIGITS[usize::from(b >> 4)];
+        pair[1] = scl_canon::HEX_DIGITS[usize::from(b & 0x0f)];
+    }
+    f.write_str(core::str::from_utf8(&hex).map_err(|_| fmt::Error)?)
 }
 
 impl fmt::Display for DocHash {

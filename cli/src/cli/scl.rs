@@ -54,10 +54,60 @@ fn display_name(path: &Path) -> String {
 /// are streamed, with SHA-256 on a second thread, in constant memory.
 const WHOLE_INPUT_LIMIT: u64 = 1 << 20;
 
+/// A worker's read buffer, reused from one file to the next so that a run
+/// over many small files allocates nothing per file.
+struct Scratch {
+    /// Initialised bytes; `len` of them hold the input read so far.
+    buf: Vec<u8>,
+}
+
+impl Scratch {
+    /// Room for a typical declaration in one `read`.
+    const START: usize = 64 * 1024;
+
+    fn new() -> Self {
+        Scratch {
+            buf: vec![0; Self::START],
+        }
+    }
+
+    /// Reads `reader` to its end, or until more than `limit` bytes have been
+    /// read. Returns how many bytes of `buf` hold input. Small files cost two
+    /// `read` calls and no `stat`.
+    fn fill(&mut self, reader: &mut impl Read, limit: usize) -> io::Result<usize> {
+        let mut len = 0;
+        loop {
+            if len == self.buf.len() {
+                if len > limit {
+                    return Ok(len);
+                }
+                let grown = (len * 2).min(limit + 1).max(len + 1);
+                self.buf.resize(grown, 0);
+            }
+            match reader.read(&mut self.buf[len..]) {
+                Ok(0) => return Ok(len),
+                Ok(n) => len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Gives back memory grown for one large input.
+    fn shrink(&mut self) {
+        if self.buf.len() > Self::START {
+            self.buf.truncate(Self::START);
+            self.buf.shrink_to_fit();
+        }
+    }
+}
+
 /// `aiid hash`: the streaming identity engine (`scl_hash::stream`).
-fn examine_streaming(path: &Path) -> Outcome {
-    let name = display_name(path);
+fn examine_streaming(path: &Path, scratch: &mut Scratch) -> Outcome {
     let unreadable = |e: io::Error| {
+        if e.kind() == io::ErrorKind::IsADirectory {
+            return Outcome::Unreadable(format!("{}: is a directory, not a file", path.display()));
+        }
         let what = if path == Path::new("-") {
             "standard input".to_string()
         } else {
@@ -65,49 +115,42 @@ fn examine_streaming(path: &Path) -> Outcome {
         };
         Outcome::Unreadable(format!("cannot read {what}: {e}"))
     };
-    // For a file, its size (one fstat) sizes the buffer, so that a small
-    // file is read in one call.
-    let (mut reader, size): (Box<dyn Read>, u64) = if path == Path::new("-") {
-        (Box::new(io::stdin().lock()), 0)
+    // No `stat`: a directory opens, and its first `read` says what it is.
+    let mut reader: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(io::stdin().lock())
     } else {
-        let file = match std::fs::File::open(path) {
-            Ok(file) => file,
-            Err(e) => return unreadable(e),
-        };
-        match file.metadata() {
-            Ok(meta) if meta.is_dir() => {
-                return Outcome::Unreadable(format!(
-                    "{}: is a directory, not a file",
-                    path.display()
-                ))
-            }
-            Ok(meta) => (Box::new(file), meta.len()),
+        match std::fs::File::open(path) {
+            Ok(file) => Box::new(file),
             Err(e) => return unreadable(e),
         }
     };
-    let capacity = usize::try_from(size.min(WHOLE_INPUT_LIMIT) + 1).unwrap_or(0);
-    let mut head = Vec::with_capacity(capacity);
-    if let Err(e) = (&mut reader)
-        .take(WHOLE_INPUT_LIMIT + 1)
-        .read_to_end(&mut head)
-    {
-        return unreadable(e);
-    }
-    if head.len() as u64 <= WHOLE_INPUT_LIMIT {
-        return match aiid::scl_hash::stream::identity_streamed(&head) {
+    let limit = usize::try_from(WHOLE_INPUT_LIMIT).unwrap_or(usize::MAX);
+    let len = match scratch.fill(&mut reader, limit) {
+        Ok(len) => len,
+        Err(e) => return unreadable(e),
+    };
+    if len <= limit {
+        let head = &scratch.buf[..len];
+        let outcome = match aiid::scl_hash::stream::identity_streamed(head) {
             Ok(hash) => Outcome::Valid(hash),
             Err(error) => {
-                let at = error.line_column(&head);
+                let at = error.line_column(head);
                 Outcome::Invalid {
                     error,
                     line: at.line,
                     column: at.column,
-                    rendered: error.render(&name, &head),
+                    rendered: error.render(&display_name(path), head),
                 }
             }
         };
+        scratch.shrink();
+        return outcome;
     }
+    // A large input: hand what was read to the pipeline, keep a fresh buffer.
+    let mut head = std::mem::replace(&mut scratch.buf, vec![0; Scratch::START]);
+    head.truncate(len);
     use aiid::scl_hash::stream_io::{identity_of_reader_two_threads, StreamError};
+    let name = display_name(path);
     match identity_of_reader_two_threads(io::Cursor::new(head).chain(reader)) {
         Ok(hash) => Outcome::Valid(hash),
         Err(StreamError::Invalid { error, at }) => {
@@ -153,38 +196,59 @@ fn examine(path: &Path) -> Outcome {
     }
 }
 
-/// Runs `work(i)` for `i in 0..n` on up to `jobs` threads and hands the
-/// results to `emit` in index order, as soon as each is next in line.
-fn run_ordered<T: Send>(
+/// Runs `work(state, i)` for `i in 0..n` on up to `jobs` threads (each with
+/// its own `state` from `init`) and hands the results to `emit` in index
+/// order, as soon as each is next in line.
+///
+/// Workers take the indices in runs, so that a run over many small files
+/// costs one channel message per run, not one per file (a message per file
+/// cost more in futex calls than the hashing).
+fn run_ordered<S, T: Send>(
     n: usize,
     jobs: usize,
-    work: impl Fn(usize) -> T + Sync,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, usize) -> T + Sync,
     mut emit: impl FnMut(usize, T),
 ) {
     if jobs <= 1 || n <= 1 {
-        (0..n).for_each(|i| emit(i, work(i)));
+        let mut state = init();
+        (0..n).for_each(|i| emit(i, work(&mut state, i)));
         return;
     }
+    // Small enough that every worker gets several runs, at most 256 long.
+    let run = (n / (jobs * 8)).clamp(1, 256);
+    let runs = n.div_ceil(run);
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(1024);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<T>)>(64);
     std::thread::scope(|scope| {
-        for _ in 0..jobs.min(n) {
+        for _ in 0..jobs.min(runs) {
             let tx = tx.clone();
-            let (next, work) = (&next, &work);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n || tx.send((i, work(i))).is_err() {
-                    break;
+            let (next, work, init) = (&next, &work, &init);
+            scope.spawn(move || {
+                let mut state = init();
+                loop {
+                    let r = next.fetch_add(1, Ordering::Relaxed);
+                    if r >= runs {
+                        break;
+                    }
+                    let results = (r * run..((r + 1) * run).min(n))
+                        .map(|i| work(&mut state, i))
+                        .collect();
+                    if tx.send((r, results)).is_err() {
+                        break;
+                    }
                 }
             });
         }
         drop(tx);
         let mut pending = BTreeMap::new();
         let mut wanted = 0;
-        for (i, result) in rx {
-            pending.insert(i, result);
-            while let Some(result) = pending.remove(&wanted) {
-                emit(wanted, result);
+        for (r, results) in rx {
+            pending.insert(r, results);
+            while let Some(results) = pending.remove(&wanted) {
+                for (k, result) in results.into_iter().enumerate() {
+                    emit(wanted * run + k, result);
+                }
                 wanted += 1;
             }
         }
@@ -207,15 +271,17 @@ pub(crate) fn check_files(files: &[PathBuf], json: bool, with_hash: bool) -> io:
     run_ordered(
         files.len(),
         worker_count(),
-        |i| {
+        Scratch::new,
+        |scratch, i| {
             if with_hash {
-                examine_streaming(&files[i])
+                examine_streaming(&files[i], scratch)
             } else {
                 examine(&files[i])
             }
         },
         |i, outcome| {
-            let name = display_name(&files[i]);
+            // Borrowed when the name is UTF-8 (the same text as `display`).
+            let name = files[i].to_string_lossy();
             if write_failed.is_some() {
                 return;
             }
