@@ -83,6 +83,12 @@ const SPACES: &[u8; 64] = &[b' '; 64];
 const OUT: usize = 1024;
 /// Runs at least this long go to the sink directly, without a copy.
 const DIRECT: usize = 256;
+/// The longest handle line (LF excluded) that the fast path takes.
+const FAST_LINE: usize = 192;
+/// Room the handle fast path needs in the output block: every byte of the
+/// line doubled (a tag full of backslashes), the fixed parts, and the eight
+/// bytes a word copy may write past the end.
+const FAST_ROOM: usize = 2 * FAST_LINE + 64;
 /// Input is validated and parsed in pieces of at most this size, so that the
 /// few passes over each piece hit the cache.
 const SEGMENT: usize = 64 * 1024;
@@ -609,77 +615,102 @@ impl<S: Sink> CanonicalStream<S> {
     /// nothing, for anything else (a `}` line, a blank line, an error, a line
     /// cut by the end of the segment); the byte-by-byte states then handle
     /// it, so errors are found by one code path only.
+    #[inline(always)]
     fn handle_line_fast(&mut self, line: &[u8]) -> Option<usize> {
-        let end = memchr::memchr(b'\n', line)?;
-        let l = &line[..end];
-        let mut p = l.iter().position(|&c| c != b' ')?;
-        let id_start = p;
-        if !(l[p].is_ascii_alphabetic() || l[p] == b'_') {
-            return None;
+        if OUT - self.out_len < FAST_ROOM {
+            self.flush_out();
         }
-        p += 1;
-        while p < l.len() && is_id_byte(l[p]) {
+        // Written past `out_len` and kept only if the whole line is valid:
+        // on any surprise, `None`, and the state machine takes the line.
+        let mut o = self.out_len;
+        let out = &mut self.out;
+        let l = line.get(..=FAST_LINE).unwrap_or(line);
+        let mut p = 0;
+        while l.get(p) == Some(&b' ') {
             p += 1;
         }
-        let id = &l[id_start..p];
+        let first = *l.get(p)?;
+        if !(first.is_ascii_alphabetic() || first == b'_') {
+            return None;
+        }
+        if self.handles == 0 {
+            out.get_mut(o..o + 7)?.copy_from_slice(JSON_HANDLE_OPEN);
+            o += 7;
+        } else {
+            out.get_mut(o..o + 8)?
+                .copy_from_slice(JSON_NEXT_HANDLE_OPEN);
+            o += 8;
+        }
+        loop {
+            let c = *l.get(p)?;
+            if !is_id_byte(c) {
+                break;
+            }
+            *out.get_mut(o)? = c;
+            o += 1;
+            p += 1;
+        }
         if l.get(p) != Some(&b'(') {
             return None;
         }
         p += 1;
-        let tags_start = p;
-        // Validate the tag list first.
+        out.get_mut(o..o + 10)?.copy_from_slice(b"\",\"tags\":[");
+        o += 10;
         loop {
             if l.get(p) != Some(&b'"') {
                 return None;
             }
+            *out.get_mut(o)? = b'"';
+            o += 1;
             p += 1;
             loop {
-                let c = *l.get(p)?;
-                if c == b'"' {
-                    break;
+                // Eight bytes at a time while there are eight.
+                if let Some(w) = l.get(p..p + 8) {
+                    let w = word(w);
+                    out.get_mut(o..o + 8)?.copy_from_slice(&w.to_le_bytes());
+                    let m = quoted_special(w);
+                    if m == 0 {
+                        o += 8;
+                        p += 8;
+                        continue;
+                    }
+                    let k = (m.trailing_zeros() / 8) as usize;
+                    o += k;
+                    p += k;
                 }
-                if c < 0x20 || c == 0x7f {
-                    return None;
+                match *l.get(p)? {
+                    b'"' => break,
+                    b'\\' => {
+                        out.get_mut(o..o + 2)?.copy_from_slice(b"\\\\");
+                        o += 2;
+                    }
+                    c if c < 0x20 || c == 0x7f => return None,
+                    c => {
+                        *out.get_mut(o)? = c;
+                        o += 1;
+                    }
                 }
                 p += 1;
             }
+            *out.get_mut(o)? = b'"';
+            o += 1;
             p += 1;
-            match l.get(p) {
-                Some(b',') => p += 1,
-                Some(b')') if p + 1 == l.len() => break,
+            match l.get(p..p + 2)? {
+                [b',', _] => {
+                    *out.get_mut(o)? = b',';
+                    o += 1;
+                    p += 1;
+                }
+                b")\n" => break,
                 _ => return None,
             }
         }
-        // Valid: write it.
-        self.emit(if self.handles == 0 {
-            JSON_HANDLE_OPEN
-        } else {
-            JSON_NEXT_HANDLE_OPEN
-        });
-        self.emit(id);
-        self.emit(b"\",\"tags\":[");
-        let mut rest = &l[tags_start..p];
-        while let Some(q) = rest.first().filter(|&&c| c == b'"').map(|_| &rest[1..]) {
-            let close = memchr::memchr(b'"', q).unwrap_or(q.len());
-            self.emit(b"\"");
-            let tag = &q[..close];
-            let mut from = 0;
-            for k in memchr::memchr_iter(b'\\', tag) {
-                self.emit(&tag[from..k]);
-                self.emit(b"\\\\");
-                from = k + 1;
-            }
-            self.emit(&tag[from..]);
-            self.emit(b"\"");
-            // Past the closing quote and the `,` (or the final `)`).
-            rest = q.get(close + 2..).unwrap_or(&[]);
-            if !rest.is_empty() {
-                self.emit(b",");
-            }
-        }
-        self.emit(JSON_HANDLE_CLOSE);
+        out.get_mut(o..o + JSON_HANDLE_CLOSE.len())?
+            .copy_from_slice(JSON_HANDLE_CLOSE);
+        self.out_len = o + JSON_HANDLE_CLOSE.len();
         self.handles += 1;
-        Some(end + 1)
+        // Past `)` and the LF.
+        Some(p + 2)
     }
 
     /// Fast path for a whole quoted-mode line after the first (spaces, a

@@ -157,8 +157,14 @@ fn text(rng: &mut Rng, max_atoms: usize) -> String {
 }
 
 fn tag_text(rng: &mut Rng) -> String {
-    // Mostly valid tags: no `"`, no control bytes.
-    (0..rng.below(6))
+    // Mostly valid tags: no `"`, no control bytes. Now and then a long one,
+    // past the 192-byte lines of the handle fast path.
+    let atoms = if rng.chance(8) {
+        30 + rng.below(60)
+    } else {
+        rng.below(6)
+    };
+    (0..atoms)
         .map(|_| rng.pick(&["a", "b c", "\\", "é", "😀", ",", ")", "(", "=", "}", ""]))
         .collect()
 }
