@@ -346,9 +346,9 @@ pub struct AppState {
     pub(crate) revocation_max_age_secs: u64,
     pub(crate) body_read_timeout: Duration,
     pub(crate) trusted_proxies: Vec<IpNet>,
-    pub(crate) attestations: Arc<crate::attestations::AttestationStore>,
-    /// Whether attestations are stored (false on PostgreSQL, for now).
-    pub(crate) attestations_stored: bool,
+    /// Agent keys and attestations (SQLite next to the data directory, or
+    /// the shared PostgreSQL database).
+    pub(crate) attestations: Arc<dyn crate::attestations::AttestationStore>,
 }
 
 impl std::fmt::Debug for AppState {

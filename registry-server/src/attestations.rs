@@ -3,14 +3,21 @@
 //! (verify, then store), `GET /api/v1/attestations/{doc_hash}`, and the data
 //! behind the MCP tool `attestations`.
 //!
-//! Agent keys and attestations live in their own SQLite database in the data
-//! directory (`attestations.sqlite3`, WAL), next to the identity store: the
-//! identity store's trait is untouched, and the two can be merged later.
+//! Agent keys and attestations are kept behind the [`AttestationStore`]
+//! trait, by the backend of the registry:
+//! - **SQLite** ([`SqliteAttestations`]): their own database in the data
+//!   directory (`attestations.sqlite3`, WAL), next to the identity store; one
+//!   writer whose lock waits are bounded by the busy timeout (a lock held
+//!   longer answers 503 with `Retry-After`, as the identity store does) and
+//!   one read connection.
+//! - **PostgreSQL** ([`crate::pg::PgStore`]): tables of the shared database
+//!   (schema migration 2), so every replica sees the same agent keys and
+//!   attestations; they are read from the database on every request (no
+//!   cache, hence nothing to invalidate).
 
-use crate::app::{
-    admit, blocking, json_response, now_secs, read_body, ApiError, Shared, DEFAULT_AUDIENCE,
-};
+use crate::app::{admit, json_response, now_secs, read_body, ApiError, Shared, DEFAULT_AUDIENCE};
 use crate::ratelimit::Class;
+use crate::store::{lock_within, open_conn, StoreError};
 use attest::{AgentKeySource, AttestError, Verifier};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path as UrlPath, State};
@@ -23,6 +30,7 @@ use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "attestations.sqlite3";
@@ -57,9 +65,11 @@ CREATE INDEX IF NOT EXISTS attestations_by_run ON attestations (doc_hash, receiv
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AttestationStoreError {
-    /// The database reported an error.
-    #[error("attestation database: {0}")]
-    Database(#[from] rusqlite::Error),
+    /// The database reported an error, is busy or cannot be reached (the
+    /// same classification as the identity store: busy and unreachable
+    /// databases answer 503 with `Retry-After`).
+    #[error("attestation store: {0}")]
+    Store(#[from] StoreError),
     /// A stored value no longer parses.
     #[error("corrupt stored agent key {identity}/{kid}: {reason}")]
     Corrupt {
@@ -73,6 +83,27 @@ pub enum AttestationStoreError {
     /// The identity already has a different key under this `kid`, or too many keys.
     #[error("{0}")]
     Conflict(String),
+}
+
+impl From<rusqlite::Error> for AttestationStoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        AttestationStoreError::Store(StoreError::from(e))
+    }
+}
+
+impl From<tokio_postgres::Error> for AttestationStoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        AttestationStoreError::Store(StoreError::from(e))
+    }
+}
+
+impl From<AttestationStoreError> for ApiError {
+    fn from(e: AttestationStoreError) -> Self {
+        match e {
+            AttestationStoreError::Store(s) => ApiError::from(s),
+            other => ApiError::internal(other),
+        }
+    }
 }
 
 /// One stored attestation.
@@ -110,108 +141,176 @@ impl StoredAttestation {
     }
 }
 
-/// Agent keys and attestations (SQLite, WAL, one connection).
-#[derive(Debug)]
-pub struct AttestationStore {
-    conn: Mutex<Connection>,
+/// Where agent keys and attestations are kept (see the module
+/// documentation). Every write returns once it is durable.
+pub trait AttestationStore: Send + Sync {
+    /// Adds an agent key to an identity. Adding the same key again is a
+    /// no-op (`Ok(false)`); another key under an existing `kid`, or a key
+    /// beyond [`MAX_AGENT_KEYS`], is a [`AttestationStoreError::Conflict`].
+    fn add_agent_key(
+        &self,
+        identity: &IdentityId,
+        jwk: &Jwk,
+        now: i64,
+    ) -> Result<bool, AttestationStoreError>;
+    /// The agent keys of an identity (in the order they were added).
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Jwks, AttestationStoreError>;
+    /// Stores an attestation; `Ok(false)` when it was already stored.
+    fn insert(&self, a: &StoredAttestation) -> Result<bool, AttestationStoreError>;
+    /// The attestations of one run identity, newest first, at most [`MAX_LISTED`].
+    fn for_run(&self, doc_hash: &str) -> Result<Vec<StoredAttestation>, AttestationStoreError>;
 }
 
-impl AttestationStore {
-    /// Opens (creating if needed) `attestations.sqlite3` in `data_dir`.
-    pub fn open_in(data_dir: &Path) -> Result<AttestationStore, AttestationStoreError> {
-        // Private from birth, like the registry database (spec RG-34).
-        crate::sys::with_private_umask(|| AttestationStore::open(&data_dir.join(DB_FILE)))
-    }
+/// The public key (`x`, base64url) of an agent JWK, as stored.
+pub(crate) fn jwk_x(jwk: &Jwk) -> String {
+    jwk.to_json()["x"].as_str().unwrap_or_default().to_owned()
+}
 
-    /// Opens (creating if needed) the database at `path`.
-    pub fn open(path: &Path) -> Result<AttestationStore, AttestationStoreError> {
-        let conn = Connection::open(path)?;
-        let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-        conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(AttestationStore {
-            conn: Mutex::new(conn),
+/// What adding an agent key does, given the key stored under its `kid`
+/// (if any) and how many keys the identity has: `Ok(true)` insert it,
+/// `Ok(false)` already there, `Err` refused. Shared by both backends.
+pub(crate) fn decide_add(
+    identity: &IdentityId,
+    jwk: &Jwk,
+    existing_x: Option<&str>,
+    count: i64,
+) -> Result<bool, AttestationStoreError> {
+    match existing_x {
+        Some(e) if e == jwk_x(jwk) => Ok(false),
+        Some(_) => Err(AttestationStoreError::Conflict(format!(
+            "identity {identity} already has another key with kid {}",
+            jwk.kid
+        ))),
+        None if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_AGENT_KEYS => {
+            Err(AttestationStoreError::Conflict(format!(
+                "identity {identity} already has {MAX_AGENT_KEYS} agent keys"
+            )))
+        }
+        None => Ok(true),
+    }
+}
+
+/// Stored `(kid, x)` rows as a JWK set. Shared by both backends.
+pub(crate) fn jwks_of_rows(
+    identity: &IdentityId,
+    rows: Vec<(String, String)>,
+) -> Result<Jwks, AttestationStoreError> {
+    let mut set = Jwks::new();
+    for (kid, x) in rows {
+        let corrupt = |reason: String| AttestationStoreError::Corrupt {
+            identity: identity.to_string(),
+            kid: kid.clone(),
+            reason,
+        };
+        let jwk = Jwk::from_json_object(
+            json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": x})
+                .as_object()
+                .ok_or_else(|| corrupt("not an object".into()))?,
+        )
+        .map_err(|e| corrupt(e.to_string()))?;
+        set.push(jwk).map_err(|e| corrupt(e.to_string()))?;
+    }
+    Ok(set)
+}
+
+/// Agent keys and attestations next to an SQLite data directory (WAL,
+/// `synchronous=FULL`): one writer connection, whose lock waits (behind this
+/// process's writes or another process's lock) are bounded by the busy
+/// timeout and then reported as [`StoreError::Busy`], and one read
+/// connection, so lookups do not queue behind a waiting write.
+#[derive(Debug)]
+pub struct SqliteAttestations {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    busy_timeout: Duration,
+}
+
+impl SqliteAttestations {
+    /// Opens (creating if needed) `attestations.sqlite3` in `data_dir`.
+    pub fn open_in(
+        data_dir: &Path,
+        busy_timeout: Duration,
+    ) -> Result<SqliteAttestations, AttestationStoreError> {
+        // Private from birth, like the registry database (spec RG-34).
+        crate::sys::with_private_umask(|| {
+            SqliteAttestations::open(&data_dir.join(DB_FILE), busy_timeout)
         })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Opens (creating if needed) the database at `path`; a lock held by
+    /// another process longer than `busy_timeout` is [`StoreError::Busy`].
+    pub fn open(
+        path: &Path,
+        busy_timeout: Duration,
+    ) -> Result<SqliteAttestations, AttestationStoreError> {
+        let writer = open_conn(path, busy_timeout)?;
+        writer.execute_batch(SCHEMA)?;
+        let reader = open_conn(path, busy_timeout)?;
+        reader.execute_batch("PRAGMA query_only=1;")?;
+        Ok(SqliteAttestations {
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
+            busy_timeout,
+        })
     }
 
-    /// Adds an agent key to an identity. Adding the same key again is a
-    /// no-op (`Ok(false)`); another key under an existing `kid` is a conflict.
-    pub fn add_agent_key(
+    fn writer(&self) -> Result<std::sync::MutexGuard<'_, Connection>, AttestationStoreError> {
+        Ok(lock_within(&self.writer, self.busy_timeout)?)
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl AttestationStore for SqliteAttestations {
+    fn add_agent_key(
         &self,
         identity: &IdentityId,
         jwk: &Jwk,
         now: i64,
     ) -> Result<bool, AttestationStoreError> {
-        let x = jwk.to_json()["x"].as_str().unwrap_or_default().to_owned();
-        let conn = self.conn();
-        let existing: Option<String> = conn
+        let mut conn = self.writer()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let existing: Option<String> = tx
             .query_row(
                 "SELECT x FROM agent_keys WHERE identity = ?1 AND kid = ?2",
                 params![identity.as_str(), jwk.kid.as_str()],
                 |r| r.get(0),
             )
             .optional()?;
-        match existing {
-            Some(e) if e == x => return Ok(false),
-            Some(_) => {
-                return Err(AttestationStoreError::Conflict(format!(
-                    "identity {identity} already has another key with kid {}",
-                    jwk.kid
-                )))
-            }
-            None => {}
-        }
-        let count: i64 = conn.query_row(
+        let count: i64 = tx.query_row(
             "SELECT COUNT(*) FROM agent_keys WHERE identity = ?1",
             params![identity.as_str()],
             |r| r.get(0),
         )?;
-        if usize::try_from(count).unwrap_or(usize::MAX) >= MAX_AGENT_KEYS {
-            return Err(AttestationStoreError::Conflict(format!(
-                "identity {identity} already has {MAX_AGENT_KEYS} agent keys"
-            )));
+        if !decide_add(identity, jwk, existing.as_deref(), count)? {
+            return Ok(false);
         }
-        conn.execute(
+        tx.execute(
             "INSERT INTO agent_keys (identity, kid, x, added_at) VALUES (?1, ?2, ?3, ?4)",
-            params![identity.as_str(), jwk.kid.as_str(), x, now],
+            params![identity.as_str(), jwk.kid.as_str(), jwk_x(jwk), now],
         )?;
+        tx.commit()?;
         Ok(true)
     }
 
-    /// The agent keys of an identity (in the order they were added).
-    pub fn agent_keys(&self, identity: &IdentityId) -> Result<Jwks, AttestationStoreError> {
-        let conn = self.conn();
-        let mut stmt = conn
-            .prepare("SELECT kid, x FROM agent_keys WHERE identity = ?1 ORDER BY added_at, kid")?;
-        let rows = stmt.query_map(params![identity.as_str()], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-        })?;
-        let mut set = Jwks::new();
-        for row in rows {
-            let (kid, x) = row?;
-            let corrupt = |reason: String| AttestationStoreError::Corrupt {
-                identity: identity.to_string(),
-                kid: kid.clone(),
-                reason,
-            };
-            let jwk = Jwk::from_json_object(
-                json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": x})
-                    .as_object()
-                    .ok_or_else(|| corrupt("not an object".into()))?,
-            )
-            .map_err(|e| corrupt(e.to_string()))?;
-            set.push(jwk).map_err(|e| corrupt(e.to_string()))?;
-        }
-        Ok(set)
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Jwks, AttestationStoreError> {
+        let rows: Vec<(String, String)> = {
+            let conn = self.reader();
+            let mut stmt = conn.prepare_cached(
+                "SELECT kid, x FROM agent_keys WHERE identity = ?1 ORDER BY added_at, kid",
+            )?;
+            let rows = stmt.query_map(params![identity.as_str()], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            rows.collect::<Result<_, _>>()?
+        };
+        jwks_of_rows(identity, rows)
     }
 
-    /// Stores an attestation; `Ok(false)` when it was already stored.
-    pub fn insert(&self, a: &StoredAttestation) -> Result<bool, AttestationStoreError> {
-        let n = self.conn().execute(
+    fn insert(&self, a: &StoredAttestation) -> Result<bool, AttestationStoreError> {
+        let n = self.writer()?.execute(
             "INSERT OR IGNORE INTO attestations
              (id, doc_hash, identity, agent_kid, declared_at, received_at, envelope)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -228,10 +327,9 @@ impl AttestationStore {
         Ok(n == 1)
     }
 
-    /// The attestations of one run identity, newest first, at most [`MAX_LISTED`].
-    pub fn for_run(&self, doc_hash: &str) -> Result<Vec<StoredAttestation>, AttestationStoreError> {
-        let conn = self.conn();
-        let mut stmt = conn.prepare(
+    fn for_run(&self, doc_hash: &str) -> Result<Vec<StoredAttestation>, AttestationStoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(
             "SELECT id, doc_hash, identity, agent_kid, declared_at, received_at, envelope
              FROM attestations WHERE doc_hash = ?1 ORDER BY received_at DESC, id LIMIT ?2",
         )?;
@@ -251,6 +349,20 @@ impl AttestationStore {
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Runs blocking attestation-store work off the async workers; busy and
+/// unreachable databases answer 503 (see [`ApiError`]'s `From<StoreError>`).
+async fn att_blocking<T, F>(state: &Shared, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn AttestationStore) -> Result<T, AttestationStoreError> + Send + 'static,
+{
+    let st = state.clone();
+    tokio::task::spawn_blocking(move || f(st.attestations.as_ref()))
+        .await
+        .map_err(|e| ApiError::internal(format!("storage task failed: {e}")))?
+        .map_err(ApiError::from)
 }
 
 /// The registry as an [`AgentKeySource`]: the agent keys of registered
@@ -328,7 +440,9 @@ pub(crate) async fn submit(
     })
     .await
     .map_err(internal)?;
-    outcome.map_err(internal)
+    // A busy or unreachable database is 503 with Retry-After, as for the
+    // identity store; anything else a generic 500.
+    outcome.map_err(ApiError::from)
 }
 
 /// Checks a `{doc_hash}` path segment: 64 hex digits (either case), returned lowercase.
@@ -338,12 +452,8 @@ pub(crate) fn parse_doc_hash(s: &str) -> Option<String> {
 
 /// The listing for one run identity.
 pub(crate) async fn list(state: &Shared, doc_hash: String) -> Result<Value, ApiError> {
-    let st = state.clone();
     let h = doc_hash.clone();
-    let rows = tokio::task::spawn_blocking(move || st.attestations.for_run(&h))
-        .await
-        .map_err(internal)?
-        .map_err(internal)?;
+    let rows = att_blocking(state, move |a| a.for_run(&h)).await?;
     Ok(json!({
         "doc_hash": doc_hash,
         "count": rows.len(),
@@ -356,11 +466,8 @@ pub(crate) async fn agent_keys_json(
     state: &Shared,
     id: &IdentityId,
 ) -> Result<Vec<Value>, ApiError> {
-    let st = state.clone();
     let id = id.clone();
-    let keys = blocking(state, move |_| Ok(st.attestations.agent_keys(&id)))
-        .await?
-        .map_err(internal)?;
+    let keys = att_blocking(state, move |a| a.agent_keys(&id)).await?;
     Ok(keys.keys().iter().map(Jwk::to_json).collect())
 }
 
@@ -410,20 +517,18 @@ pub(crate) async fn did_json(
 }
 
 /// Adds an agent key to a registered identity (what `aiid registry admin
-/// identity add-key` runs). `Ok(false)` when the key was already there.
+/// identity add-key` runs), in the attestation store of the registry (see
+/// [`crate::open_attestations`]). `Ok(false)` when the key was already there.
 pub fn add_key(
     store: &dyn crate::store::Store,
-    data_dir: &Path,
+    attestations: &dyn AttestationStore,
     id: &IdentityId,
     jwk: &Jwk,
 ) -> Result<bool, crate::ServerError> {
     if store.identity(id)?.is_none() {
         return Err(crate::ServerError::Config(format!("no identity {id}")));
     }
-    let a = AttestationStore::open_in(data_dir)
-        .map_err(|e| crate::ServerError::Config(e.to_string()))?;
-    a.add_agent_key(id, jwk, now_secs())
-        .map_err(|e| crate::ServerError::Config(e.to_string()))
+    Ok(attestations.add_agent_key(id, jwk, now_secs())?)
 }
 
 /// A 500 with a generic message; the detail is logged (never sent).
@@ -440,13 +545,6 @@ pub(crate) async fn post_attestation(
     body: Body,
 ) -> Result<Response, ApiError> {
     admit(&state, &headers, ip, Class::Verify).await?;
-    if !state.attestations_stored {
-        return Err(ApiError::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "not_implemented",
-            "this registry runs on PostgreSQL, which does not store attestations yet",
-        ));
-    }
     let bytes = read_body(&state, &headers, body).await?;
     match submit(&state, bytes).await? {
         Ok(v) => {

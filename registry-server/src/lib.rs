@@ -12,6 +12,7 @@ pub mod store;
 pub mod sys;
 
 use app::{AppState, RevocationSet};
+use attestations::{AttestationStore, AttestationStoreError, SqliteAttestations};
 use pg::PgStore;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,9 @@ pub enum ServerError {
     /// The random number generator failed.
     #[error(transparent)]
     Random(#[from] ids::RandomError),
+    /// The agent-key and attestation store failed or refused a change.
+    #[error(transparent)]
+    Attestations(#[from] AttestationStoreError),
 }
 
 fn io_err(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
@@ -111,6 +115,30 @@ pub fn open_store(location: &StoreLocation) -> Result<Arc<dyn Store>, ServerErro
         StoreLocation::DataDir(dir) => open_data_dir(dir)?,
         StoreLocation::Postgres(url) => open_database(url)?,
     })
+}
+
+/// Opens where the registry at `location` keeps agent keys and
+/// attestations, given its opened `store`: the store's own database when it
+/// keeps them (PostgreSQL, shared by replicas), otherwise
+/// `attestations.sqlite3` in the data directory (created if needed; a lock
+/// held longer than `busy_timeout` is [`store::StoreError::Busy`]).
+pub fn open_attestations(
+    location: &StoreLocation,
+    store: &Arc<dyn Store>,
+    busy_timeout: Duration,
+) -> Result<Arc<dyn AttestationStore>, ServerError> {
+    if let Some(shared) = Arc::clone(store).attestations() {
+        return Ok(shared);
+    }
+    match location {
+        StoreLocation::DataDir(dir) => Ok(Arc::new(SqliteAttestations::open_in(
+            dir,
+            busy_timeout,
+        )?)),
+        StoreLocation::Postgres(_) => Err(ServerError::Config(
+            "the PostgreSQL store did not provide an attestation store".into(),
+        )),
+    }
 }
 
 /// Parses a duration: a whole number with a unit `ms`, `s`, `m`, `h` or
@@ -288,9 +316,11 @@ fn effective_max_connections(configured: usize, db_readers: usize) -> usize {
     }
 }
 
-/// Builds the shared state from a store.
+/// Builds the shared state from a store and its attestation store (see
+/// [`open_attestations`]).
 pub fn build_state(
     store: Arc<dyn Store>,
+    attestations: Arc<dyn AttestationStore>,
     issuer_url: &str,
     cfg: &ServerConfig,
 ) -> Result<Arc<AppState>, ServerError> {
@@ -319,17 +349,7 @@ pub fn build_state(
         revocation_max_age_secs: cfg.revocation_max_age_secs,
         body_read_timeout: cfg.limits.body_read_timeout,
         trusted_proxies: cfg.limits.trusted_proxies.clone(),
-        // Attestations and agent keys live in the SQLite data directory; a
-        // registry on PostgreSQL does not store them yet (POST answers 501)
-        // and serves an empty, in-memory set.
-        attestations: Arc::new(
-            match &cfg.database {
-                None => attestations::AttestationStore::open_in(&cfg.data_dir),
-                Some(_) => attestations::AttestationStore::open(Path::new(":memory:")),
-            }
-            .map_err(|e| ServerError::Config(e.to_string()))?,
-        ),
-        attestations_stored: cfg.database.is_none(),
+        attestations,
     }))
 }
 
@@ -400,11 +420,13 @@ pub async fn start(
     // runs its own runtime): keep that off the async workers.
     let (c2, i2) = (cfg.clone(), issuer.clone());
     let state = tokio::task::spawn_blocking(move || {
-        let store: Arc<dyn Store> = match c2.location() {
-            StoreLocation::DataDir(dir) => open_data_dir_with(&dir, opts)?,
-            StoreLocation::Postgres(url) => open_database(&url)?,
+        let location = c2.location();
+        let store: Arc<dyn Store> = match &location {
+            StoreLocation::DataDir(dir) => open_data_dir_with(dir, opts)?,
+            StoreLocation::Postgres(url) => open_database(url)?,
         };
-        build_state(store, &i2, &c2)
+        let attestations = open_attestations(&location, &store, c2.db_busy_timeout)?;
+        build_state(store, attestations, &i2, &c2)
     })
     .await
     .map_err(|e| ServerError::Config(format!("startup task failed: {e}")))??;

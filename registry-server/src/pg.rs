@@ -29,13 +29,18 @@
 //!   have been missed). Servers also poll, so a lost notification costs at
 //!   most one poll interval.
 
+use crate::attestations::{
+    decide_add, jwk_x, jwks_of_rows, AttestationStore, AttestationStoreError, StoredAttestation,
+    MAX_LISTED,
+};
 use crate::store::{
     corrupt, identity_from_row, json_text, kind_of, kind_str, ApiKeyRecord, NewIdentity,
     RevokeOutcome, Store, StoreError, StoredIdentity, StoredRevocation, StoredSigningKey,
     IDENTITY_COLUMNS,
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
-use passport::{IdentityId, KeyId, Tier};
+use passport::{IdentityId, Jwk, Jwks, KeyId, Tier};
+use std::sync::Arc;
 use registry_client::RevocationKind;
 use std::future::Future;
 use std::str::FromStr as _;
@@ -53,13 +58,15 @@ pub const POOL_SIZE: usize = 16;
 const LOCK_MIGRATE: i64 = 0x6169_6964_0001;
 const LOCK_REVOKE: i64 = 0x6169_6964_0002;
 const LOCK_KEYS: i64 = 0x6169_6964_0003;
+const LOCK_AGENT_KEYS: i64 = 0x6169_6964_0004;
 
 /// The schema, one migration per version; never edit a released one, add
 /// the next.
-pub const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "initial schema",
-    "
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "initial schema",
+        "
 CREATE TABLE identities (
     id TEXT PRIMARY KEY,
     operator TEXT NOT NULL,
@@ -103,7 +110,31 @@ CREATE TABLE passports (
 );
 CREATE INDEX passports_by_key ON passports (key_id, exp);
 ",
-)];
+    ),
+    (
+        2,
+        "agent keys and attestations",
+        "
+CREATE TABLE agent_keys (
+    identity TEXT NOT NULL,
+    kid TEXT NOT NULL,
+    x TEXT NOT NULL,
+    added_at BIGINT NOT NULL,
+    PRIMARY KEY (identity, kid)
+);
+CREATE TABLE attestations (
+    id TEXT PRIMARY KEY,
+    doc_hash TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    agent_kid TEXT NOT NULL,
+    declared_at TEXT NOT NULL,
+    received_at BIGINT NOT NULL,
+    envelope TEXT NOT NULL
+);
+CREATE INDEX attestations_by_run ON attestations (doc_hash, received_at);
+",
+    ),
+];
 
 /// Parses a `postgres://` or `postgresql://` URL into a driver
 /// configuration: `PGPASSWORD` fills a missing password, the connect
@@ -886,6 +917,140 @@ impl Store for PgStore {
 
     fn change_notifications(&self) -> Option<watch::Receiver<u64>> {
         Some(self.changes.clone())
+    }
+
+    fn attestations(self: Arc<Self>) -> Option<Arc<dyn AttestationStore>> {
+        Some(self)
+    }
+}
+
+/// Agent keys and attestations in the shared database (migration 2): every
+/// replica reads them from the database on each request, so a key added or
+/// an attestation stored through one is seen by all at once (nothing is
+/// cached, so nothing needs a notification).
+impl AttestationStore for PgStore {
+    fn add_agent_key(
+        &self,
+        identity: &IdentityId,
+        jwk: &Jwk,
+        now: i64,
+    ) -> Result<bool, AttestationStoreError> {
+        let pool = self.pool.clone();
+        let (who, kid, x) = (identity.clone(), jwk.kid.as_str().to_owned(), jwk_x(jwk));
+        let jwk = jwk.clone();
+        self.run(async move {
+            let mut c = get(&pool).await?;
+            let tx = c.transaction().await?;
+            // Serialize additions, so the check and the count hold at insert.
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_AGENT_KEYS])
+                .await?;
+            let existing: Option<String> = tx
+                .query_opt(
+                    "SELECT x FROM agent_keys WHERE identity = $1 AND kid = $2",
+                    &[&who.as_str(), &kid],
+                )
+                .await?
+                .map(|r| r.try_get(0))
+                .transpose()?;
+            let count: i64 = tx
+                .query_one(
+                    "SELECT COUNT(*) FROM agent_keys WHERE identity = $1",
+                    &[&who.as_str()],
+                )
+                .await?
+                .try_get(0)?;
+            match decide_add(&who, &jwk, existing.as_deref(), count) {
+                Ok(true) => {}
+                other => return Ok(other),
+            }
+            tx.execute(
+                "INSERT INTO agent_keys (identity, kid, x, added_at) VALUES ($1, $2, $3, $4)",
+                &[&who.as_str(), &kid, &x, &now],
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(true))
+        })?
+    }
+
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Jwks, AttestationStoreError> {
+        let pool = self.pool.clone();
+        let who = identity.as_str().to_owned();
+        let rows = self.run(async move {
+            let c = get(&pool).await?;
+            let st = c
+                .prepare_cached(
+                    "SELECT kid, x FROM agent_keys WHERE identity = $1 ORDER BY added_at, kid",
+                )
+                .await?;
+            c.query(&st, &[&who])
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect::<Result<Vec<(String, String)>, StoreError>>()
+        })?;
+        jwks_of_rows(identity, rows)
+    }
+
+    fn insert(&self, a: &StoredAttestation) -> Result<bool, AttestationStoreError> {
+        let pool = self.pool.clone();
+        let a = a.clone();
+        Ok(self.run(async move {
+            let c = get(&pool).await?;
+            let st = c
+                .prepare_cached(
+                    "INSERT INTO attestations
+                     (id, doc_hash, identity, agent_kid, declared_at, received_at, envelope)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
+                )
+                .await?;
+            let n = c
+                .execute(
+                    &st,
+                    &[
+                        &a.id,
+                        &a.doc_hash,
+                        &a.identity,
+                        &a.agent_kid,
+                        &a.declared_at,
+                        &a.received_at,
+                        &a.envelope,
+                    ],
+                )
+                .await?;
+            Ok(n == 1)
+        })?)
+    }
+
+    fn for_run(&self, doc_hash: &str) -> Result<Vec<StoredAttestation>, AttestationStoreError> {
+        let pool = self.pool.clone();
+        let doc_hash = doc_hash.to_owned();
+        let limit = i64::try_from(MAX_LISTED).unwrap_or(i64::MAX);
+        Ok(self.run(async move {
+            let c = get(&pool).await?;
+            let st = c
+                .prepare_cached(
+                    "SELECT id, doc_hash, identity, agent_kid, declared_at, received_at, envelope
+                     FROM attestations WHERE doc_hash = $1
+                     ORDER BY received_at DESC, id LIMIT $2",
+                )
+                .await?;
+            c.query(&st, &[&doc_hash, &limit])
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(StoredAttestation {
+                        id: r.try_get(0)?,
+                        doc_hash: r.try_get(1)?,
+                        identity: r.try_get(2)?,
+                        agent_kid: r.try_get(3)?,
+                        declared_at: r.try_get(4)?,
+                        received_at: r.try_get(5)?,
+                        envelope: r.try_get(6)?,
+                    })
+                })
+                .collect()
+        })?)
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! Handlers only ever see `dyn Store`.
 
+use crate::attestations::AttestationStore;
 use passport::{Capability, IdentityId, KeyId, Tier};
 use registry_client::{RevocationKind, SurfaceEntry};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -290,6 +291,13 @@ pub trait Store: Send + Sync {
     fn change_notifications(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
         None
     }
+    /// The agent keys and attestations, when this backend keeps them in
+    /// the same database (PostgreSQL: shared by every replica). `None` when
+    /// they live elsewhere: next to an SQLite store, in a second file of the
+    /// data directory (see [`crate::open_attestations`]).
+    fn attestations(self: std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn AttestationStore>> {
+        None
+    }
 }
 
 const SCHEMA: &str = "
@@ -526,7 +534,10 @@ fn unhex32(s: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-fn open_conn(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
+/// Opens one SQLite connection the way every registry database is opened:
+/// WAL journal, `synchronous=FULL`, foreign keys on, `busy` as the busy
+/// timeout (a lock held longer surfaces as [`StoreError::Busy`]).
+pub(crate) fn open_conn(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(busy)?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
@@ -537,6 +548,28 @@ fn open_conn(path: &Path, busy: Duration) -> Result<Connection, StoreError> {
     }
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
     Ok(conn)
+}
+
+/// Locks a writer connection, waiting at most `timeout` behind other writes
+/// of this process: past it, [`StoreError::Busy`] (so a held lock turns a
+/// queue of writers into prompt 503 answers, not a chain of timeouts).
+pub(crate) fn lock_within(
+    writer: &Mutex<Connection>,
+    timeout: Duration,
+) -> Result<MutexGuard<'_, Connection>, StoreError> {
+    let start = std::time::Instant::now();
+    loop {
+        match writer.try_lock() {
+            Ok(g) => return Ok(g),
+            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) => {
+                if start.elapsed() >= timeout {
+                    return Err(StoreError::Busy);
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
 }
 
 impl SqliteStore {
@@ -572,19 +605,7 @@ impl SqliteStore {
     /// queue of writers into prompt [`StoreError::Busy`] answers instead of
     /// a chain of consecutive timeouts.
     fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
-        let start = std::time::Instant::now();
-        loop {
-            match self.writer.try_lock() {
-                Ok(g) => return Ok(g),
-                Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
-                Err(TryLockError::WouldBlock) => {
-                    if start.elapsed() >= self.busy_timeout {
-                        return Err(StoreError::Busy);
-                    }
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-            }
-        }
+        lock_within(&self.writer, self.busy_timeout)
     }
 
     /// A free read connection (or, when all are in use, waits for one).

@@ -374,8 +374,8 @@ fn engine() -> ExitCode {
 /// `aiid registry admin identity add-key ID --jwk FILE`: one public JWK, or
 /// every key of a JWK set (an agent JWKS naming another identity is refused).
 pub(crate) fn admin_add_key(
-    store: &dyn registry_server::store::Store,
-    data: &Path,
+    store: &std::sync::Arc<dyn registry_server::store::Store>,
+    location: &registry_server::StoreLocation,
     id: &IdentityId,
     file: &Path,
 ) -> ExitCode {
@@ -396,8 +396,16 @@ pub(crate) fn admin_add_key(
     if keys.is_empty() {
         return usage(format!("{}: no Ed25519 key", file.display()));
     }
+    let busy = registry_server::store::SqliteOptions::default().busy_timeout;
+    let attestations = match registry_server::open_attestations(location, store, busy) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("aiid: {e}");
+            return ExitCode::from(1);
+        }
+    };
     for k in &keys {
-        match registry_server::attestations::add_key(store, data, id, k) {
+        match registry_server::attestations::add_key(store.as_ref(), attestations.as_ref(), id, k) {
             Ok(true) => outln!("identity {id}: added agent key {}", k.kid),
             Ok(false) => outln!("identity {id}: agent key {} already present", k.kid),
             Err(e) => {

@@ -416,6 +416,7 @@ fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
     };
+    let shared = store.clone();
     let store = store.as_ref();
     match cmd {
         AdminCommand::Identity(IdentityCommand::Create {
@@ -443,13 +444,9 @@ fn admin_cmd(location: &StoreLocation, cmd: AdminCommand) -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             }
         }
-        AdminCommand::Identity(IdentityCommand::AddKey { id, jwk }) => match location {
-            StoreLocation::DataDir(data) => super::attest::admin_add_key(store, data, &id, &jwk),
-            StoreLocation::Postgres(_) => fail(
-                "identity add-key: agent keys and attestations are kept in the SQLite data \
-                 directory; a registry on --database does not store them yet",
-            ),
-        },
+        AdminCommand::Identity(IdentityCommand::AddKey { id, jwk }) => {
+            super::attest::admin_add_key(&shared, location, &id, &jwk)
+        }
         AdminCommand::ApiKey(ApiKeyCommand::Create { scopes, org }) => {
             match admin::create_api_key(store, &org, &scopes) {
                 Ok(key) => {
