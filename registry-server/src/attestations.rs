@@ -579,3 +579,74 @@ pub(crate) async fn get_attestations(
     })?;
     Ok(json_response(StatusCode::OK, &list(&state, h).await?))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn record() -> StoredAttestation {
+        StoredAttestation {
+            id: "a".repeat(64),
+            doc_hash: "b".repeat(64),
+            identity: "aii_X".into(),
+            agent_kid: "agent-1".into(),
+            declared_at: "2026-12-01T00:00:00Z".into(),
+            received_at: 1,
+            envelope: "{}".into(),
+        }
+    }
+
+    /// A write lock held by another process: the write gives up after the
+    /// busy timeout as `StoreError::Busy` (503 with Retry-After, not 500);
+    /// reads go on; the write succeeds once the lock is gone.
+    #[test]
+    fn a_locked_database_is_busy_not_an_internal_error() {
+        let d = tempfile::tempdir().unwrap();
+        let s = SqliteAttestations::open_in(d.path(), Duration::from_millis(150)).unwrap();
+        let lock = Connection::open(d.path().join(DB_FILE)).unwrap();
+        lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let t = Instant::now();
+        let e = s.insert(&record()).unwrap_err();
+        assert!(
+            matches!(e, AttestationStoreError::Store(StoreError::Busy)),
+            "{e}"
+        );
+        assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+        let who = IdentityId::new("aii_X").unwrap();
+        let sk = passport::SigningKey::from_bytes(&[7; 32]);
+        let jwk = Jwk::new(passport::KeyId::new("k").unwrap(), sk.verifying_key());
+        assert!(matches!(
+            s.add_agent_key(&who, &jwk, 1),
+            Err(AttestationStoreError::Store(StoreError::Busy))
+        ));
+        let api = ApiError::from(e);
+        assert_eq!(
+            (api.status, api.code, api.retry_after),
+            (StatusCode::SERVICE_UNAVAILABLE, "unavailable", Some(1))
+        );
+        assert!(s.for_run(&"b".repeat(64)).unwrap().is_empty());
+        assert!(s.agent_keys(&who).unwrap().keys().is_empty());
+        lock.execute_batch("COMMIT").unwrap();
+        assert!(s.insert(&record()).unwrap());
+        // Other failures stay a generic 500.
+        let conflict = ApiError::from(AttestationStoreError::Conflict("x".into()));
+        assert_eq!(conflict.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    /// Waiting behind this process's own long write is bounded too.
+    #[test]
+    fn a_long_write_in_this_process_is_busy_for_the_others() {
+        let d = tempfile::tempdir().unwrap();
+        let s = SqliteAttestations::open_in(d.path(), Duration::from_millis(100)).unwrap();
+        let held = s.writer().unwrap();
+        let t = Instant::now();
+        assert!(matches!(
+            s.insert(&record()),
+            Err(AttestationStoreError::Store(StoreError::Busy))
+        ));
+        assert!(t.elapsed() < Duration::from_secs(1));
+        drop(held);
+        assert!(s.insert(&record()).unwrap());
+    }
+}

@@ -4,6 +4,10 @@
 //! `Backend`, which opens any number of handles on the same fresh store (a
 //! second handle stands for a second replica or the admin CLI).
 //!
+//! The same suite covers the agent keys and attestations of
+//! `registry_server::attestations` (SQLite: `attestations.sqlite3` in the
+//! data directory; PostgreSQL: the shared database).
+//!
 //! Then PostgreSQL-only behaviour: migrations, notifications, commit
 //! settings, one first key for replicas starting together.
 
@@ -16,12 +20,19 @@ use registry_client::{RevocationKind, SurfaceEntry};
 use registry_server::store::{
     NewIdentity, RevokeOutcome, SqliteStore, Store, StoreError, StoredSigningKey,
 };
-use registry_server::{admin, pg::PgStore};
+use registry_server::attestations::{
+    AttestationStore, AttestationStoreError, StoredAttestation, MAX_AGENT_KEYS, MAX_LISTED,
+};
+use registry_server::{admin, pg::PgStore, StoreLocation};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Opens handles on one fresh store.
 trait Backend {
     fn open(&self) -> Arc<dyn Store>;
+    /// A handle on the same registry's agent keys and attestations, opened
+    /// as the server and the admin CLI open it.
+    fn open_attestations(&self) -> Arc<dyn AttestationStore>;
 }
 
 struct Sqlite(tempfile::TempDir);
@@ -30,6 +41,11 @@ impl Backend for Sqlite {
     fn open(&self) -> Arc<dyn Store> {
         Arc::new(SqliteStore::open(&self.0.path().join("db.sqlite3")).unwrap())
     }
+    fn open_attestations(&self) -> Arc<dyn AttestationStore> {
+        let location = StoreLocation::DataDir(self.0.path().to_owned());
+        registry_server::open_attestations(&location, &self.open(), Duration::from_secs(5))
+            .unwrap()
+    }
 }
 
 struct Postgres(String);
@@ -37,6 +53,11 @@ struct Postgres(String);
 impl Backend for Postgres {
     fn open(&self) -> Arc<dyn Store> {
         Arc::new(PgStore::connect(&self.0).unwrap())
+    }
+    fn open_attestations(&self) -> Arc<dyn AttestationStore> {
+        let location = StoreLocation::Postgres(self.0.clone());
+        registry_server::open_attestations(&location, &self.open(), Duration::from_secs(5))
+            .unwrap()
     }
 }
 
@@ -374,6 +395,134 @@ mod cases {
             list.last().unwrap().seq
         );
     }
+
+    fn agent_jwk(kid: &str, seed: u8) -> passport::Jwk {
+        let sk = passport::SigningKey::from_bytes(&[seed; 32]);
+        passport::Jwk::new(KeyId::new(kid).unwrap(), sk.verifying_key())
+    }
+
+    fn attestation(n: usize, doc_hash: &str, received_at: i64) -> StoredAttestation {
+        StoredAttestation {
+            id: format!("{n:064x}"),
+            doc_hash: doc_hash.to_owned(),
+            identity: "aii_AGENT".into(),
+            agent_kid: "agent-1".into(),
+            declared_at: "2026-12-01T00:00:00Z".into(),
+            received_at,
+            envelope: format!(r#"{{"payload":"{n}","signatures":[]}}"#),
+        }
+    }
+
+    /// Agent keys: added once (again is a no-op), another key under a
+    /// taken kid and a key beyond the limit are refused, listed in the order
+    /// added, seen at once through every other handle (replica, admin CLI).
+    pub(crate) fn agent_keys(b: &dyn Backend) {
+        let s = b.open_attestations();
+        let who = id("aii_AGENT");
+        assert!(s.agent_keys(&who).unwrap().keys().is_empty());
+        assert!(s.add_agent_key(&who, &agent_jwk("agent-1", 1), 10).unwrap());
+        assert!(!b
+            .open_attestations()
+            .add_agent_key(&who, &agent_jwk("agent-1", 1), 11)
+            .unwrap());
+        let e = s
+            .add_agent_key(&who, &agent_jwk("agent-1", 2), 12)
+            .unwrap_err();
+        assert!(
+            matches!(&e, AttestationStoreError::Conflict(m) if m.contains("agent-1")),
+            "{e}"
+        );
+        assert!(s.add_agent_key(&who, &agent_jwk("agent-0", 3), 13).unwrap());
+        let other = b.open_attestations();
+        let keys = other.agent_keys(&who).unwrap();
+        let got: Vec<(String, serde_json::Value)> = keys
+            .keys()
+            .iter()
+            .map(|k| (k.kid.to_string(), k.to_json()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("agent-1".to_owned(), agent_jwk("agent-1", 1).to_json()),
+                ("agent-0".to_owned(), agent_jwk("agent-0", 3).to_json()),
+            ],
+            "in the order added, the stored key"
+        );
+        // Another identity may use the same kid; the limit is per identity.
+        assert!(other
+            .add_agent_key(&id("aii_OTHER"), &agent_jwk("agent-1", 9), 14)
+            .unwrap());
+        for i in 2..MAX_AGENT_KEYS {
+            let seed = u8::try_from(10 + i).unwrap();
+            assert!(s
+                .add_agent_key(&who, &agent_jwk(&format!("k{i}"), seed), 20)
+                .unwrap());
+        }
+        assert_eq!(s.agent_keys(&who).unwrap().keys().len(), MAX_AGENT_KEYS);
+        let e = other
+            .add_agent_key(&who, &agent_jwk("one-too-many", 99), 30)
+            .unwrap_err();
+        assert!(
+            matches!(&e, AttestationStoreError::Conflict(m) if m.contains("16")),
+            "{e}"
+        );
+        assert_eq!(s.agent_keys(&id("aii_OTHER")).unwrap().keys().len(), 1);
+    }
+
+    /// Attestations: stored once whoever stores them again, listed for their
+    /// run only, newest first, at most MAX_LISTED, from any handle.
+    pub(crate) fn attestations(b: &dyn Backend) {
+        let s = b.open_attestations();
+        let (run, other_run) = ("ab".repeat(32), "cd".repeat(32));
+        assert!(s.for_run(&run).unwrap().is_empty());
+        let first = attestation(1, &run, 100);
+        assert!(s.insert(&first).unwrap());
+        assert!(!b.open_attestations().insert(&first).unwrap(), "idempotent");
+        assert!(s.insert(&attestation(2, &run, 300)).unwrap());
+        assert!(s.insert(&attestation(3, &run, 200)).unwrap());
+        assert!(s.insert(&attestation(4, &other_run, 400)).unwrap());
+        let listed = b.open_attestations().for_run(&run).unwrap();
+        let order: Vec<i64> = listed.iter().map(|a| a.received_at).collect();
+        assert_eq!(order, [300, 200, 100], "newest first");
+        assert_eq!(listed[2], first, "stored as given");
+        assert_eq!(s.for_run(&other_run).unwrap().len(), 1);
+        // The cap: the newest MAX_LISTED of MAX_LISTED + 5.
+        let big = "ef".repeat(32);
+        for n in 0..MAX_LISTED + 5 {
+            assert!(s
+                .insert(&attestation(1000 + n, &big, 1000 + n as i64))
+                .unwrap());
+        }
+        let listed = s.for_run(&big).unwrap();
+        assert_eq!(listed.len(), MAX_LISTED);
+        assert_eq!(listed[0].received_at, 1000 + (MAX_LISTED + 4) as i64);
+        assert_eq!(listed[MAX_LISTED - 1].received_at, 1005);
+    }
+
+    /// Several handles (replicas) storing the same attestations at once:
+    /// each is stored exactly once and reported new exactly once.
+    pub(crate) fn concurrent_attestations(b: &dyn Backend) {
+        const HANDLES: usize = 4;
+        let run = "12".repeat(32);
+        let handles: Vec<Arc<dyn AttestationStore>> =
+            (0..HANDLES).map(|_| b.open_attestations()).collect();
+        let news: Vec<usize> = std::thread::scope(|sc| {
+            let joins: Vec<_> = handles
+                .iter()
+                .map(|h| {
+                    let run = run.clone();
+                    sc.spawn(move || {
+                        (0..10)
+                            .filter(|n| h.insert(&attestation(*n, &run, 1)).unwrap())
+                            .count()
+                    })
+                })
+                .collect();
+            joins.into_iter().map(|j| j.join().unwrap()).collect()
+        });
+        assert_eq!(news.iter().sum::<usize>(), 10, "{news:?}");
+        assert_eq!(handles[0].for_run(&run).unwrap().len(), 10);
+    }
 }
 
 macro_rules! suite {
@@ -387,6 +536,9 @@ macro_rules! suite {
             suite!(@case $backend, revocations_list);
             suite!(@case $backend, key_rotation);
             suite!(@case $backend, concurrent_writers);
+            suite!(@case $backend, agent_keys);
+            suite!(@case $backend, attestations);
+            suite!(@case $backend, concurrent_attestations);
         }
     };
     (@case $backend:ident, $case:ident) => {
@@ -431,6 +583,35 @@ mod postgres_only {
             matches!(e, StoreError::SchemaTooNew { found: 9999, known } if known == latest),
             "{e}"
         );
+    }
+
+    /// A database left at version 1 by an earlier release gains the agent
+    /// key and attestation tables (migration 2) on the next start, with its
+    /// data kept.
+    #[test]
+    fn a_version_1_database_is_migrated_to_attestations() {
+        let Some(url) = url() else { return };
+        let s = PgStore::connect(&url).unwrap();
+        s.create_identity(&id("aii_OLD"), &new_identity(Tier::Issued), 1)
+            .unwrap();
+        drop(s);
+        pg_cluster::psql(
+            &url,
+            "DROP TABLE agent_keys, attestations; DELETE FROM aiid_schema_migrations WHERE version > 1",
+        );
+        let att = registry_server::open_attestations(
+            &StoreLocation::Postgres(url.clone()),
+            &(Arc::new(PgStore::connect(&url).unwrap()) as Arc<dyn Store>),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        assert_eq!(PgStore::connect(&url).unwrap().schema_version().unwrap(), 2);
+        assert!(att.for_run(&"00".repeat(32)).unwrap().is_empty());
+        assert!(PgStore::connect(&url)
+            .unwrap()
+            .identity(&id("aii_OLD"))
+            .unwrap()
+            .is_some());
     }
 
     #[test]
