@@ -131,10 +131,9 @@ pub fn open_attestations(
         return Ok(shared);
     }
     match location {
-        StoreLocation::DataDir(dir) => Ok(Arc::new(SqliteAttestations::open_in(
-            dir,
-            busy_timeout,
-        )?)),
+        StoreLocation::DataDir(dir) => {
+            Ok(Arc::new(SqliteAttestations::open_in(dir, busy_timeout)?))
+        }
         StoreLocation::Postgres(_) => Err(ServerError::Config(
             "the PostgreSQL store did not provide an attestation store".into(),
         )),

@@ -40,10 +40,10 @@ use crate::store::{
 };
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use passport::{IdentityId, Jwk, Jwks, KeyId, Tier};
-use std::sync::Arc;
 use registry_client::RevocationKind;
 use std::future::Future;
 use std::str::FromStr as _;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio_postgres::{AsyncMessage, NoTls, Row};

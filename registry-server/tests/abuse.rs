@@ -460,6 +460,96 @@ fn a_locked_database_gives_503_and_reads_do_not_wait() {
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
+/// The attestation database (`attestations.sqlite3`) locked by another
+/// process: storing an attestation answers 503 with Retry-After and a
+/// generic message (as the identity store does), not a 500; lookups go on
+/// answering; once the lock is gone the same POST is stored.
+#[test]
+fn a_locked_attestation_database_gives_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = fixture(dir.path(), &[]);
+    // A registered agent key and an attestation it signs (the library
+    // behind `aiid attest sign`).
+    let agent = attest::AgentSigner::new(
+        passport::SigningKey::from_bytes(&[42; 32]),
+        passport::KeyId::new("agent-1").unwrap(),
+        fx.id.clone(),
+    );
+    let location = registry_server::StoreLocation::DataDir(dir.path().to_owned());
+    let store: Arc<dyn registry_server::store::Store> = fx.store.clone();
+    let atts =
+        registry_server::open_attestations(&location, &store, Duration::from_secs(5)).unwrap();
+    assert!(registry_server::attestations::add_key(
+        store.as_ref(),
+        atts.as_ref(),
+        &fx.id,
+        &agent.jwk()
+    )
+    .unwrap());
+    drop(atts);
+    let declaration = include_bytes!("../../examples/run-declaration.scl");
+    let now = passport::Clock::now(&passport::SystemClock);
+    let envelope = agent.attest(declaration, now, None).unwrap();
+    let doc_hash = attest::Statement::from_payload(&envelope.payload)
+        .unwrap()
+        .doc_hash
+        .to_string();
+    let env = envelope.to_json();
+    let mut c = config(dir.path());
+    c.db_busy_timeout = Duration::from_millis(300);
+    let srv = TestServer::start_with(c);
+    let lock = rusqlite::Connection::open(dir.path().join(registry_server::attestations::DB_FILE))
+        .unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let t = Instant::now();
+    let r = raw(
+        srv.addr,
+        "POST",
+        "/api/v1/attestations",
+        &[],
+        env.as_bytes(),
+    );
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    assert_json_error(r.status, &r.headers, &r.body, 503, "unavailable");
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    let lower = r.body.to_ascii_lowercase();
+    assert!(
+        !lower.contains("database") && !lower.contains("locked") && !lower.contains("sqlite"),
+        "{}",
+        r.body
+    );
+    // Lookups do not wait for the lock.
+    let w = raw(
+        srv.addr,
+        "GET",
+        &format!("/api/v1/whois/{}", fx.id),
+        &[],
+        b"",
+    );
+    assert_eq!(w.status, 200, "{}", w.body);
+    assert_eq!(w.json()["agent_keys"][0]["kid"], "agent-1", "{}", w.body);
+    let listing = format!("/api/v1/attestations/{doc_hash}");
+    let l = raw(srv.addr, "GET", &listing, &[], b"");
+    assert_eq!(
+        (l.status, l.json()["count"].clone()),
+        (200, 0.into()),
+        "{}",
+        l.body
+    );
+    lock.execute_batch("COMMIT").unwrap();
+    let r = raw(
+        srv.addr,
+        "POST",
+        "/api/v1/attestations",
+        &[],
+        env.as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["doc_hash"], doc_hash.as_str());
+    let l = raw(srv.addr, "GET", &listing, &[], b"");
+    assert_eq!(l.json()["count"], 1, "{}", l.body);
+}
+
 /// API keys: listed without the key, revoked by key or id; a revoked key
 /// gets 401 on the very next request to the running server.
 #[test]

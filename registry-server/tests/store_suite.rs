@@ -17,11 +17,11 @@ mod pg_cluster;
 
 use passport::{Capability, IdentityId, KeyId, Tier};
 use registry_client::{RevocationKind, SurfaceEntry};
-use registry_server::store::{
-    NewIdentity, RevokeOutcome, SqliteStore, Store, StoreError, StoredSigningKey,
-};
 use registry_server::attestations::{
     AttestationStore, AttestationStoreError, StoredAttestation, MAX_AGENT_KEYS, MAX_LISTED,
+};
+use registry_server::store::{
+    NewIdentity, RevokeOutcome, SqliteStore, Store, StoreError, StoredSigningKey,
 };
 use registry_server::{admin, pg::PgStore, StoreLocation};
 use std::sync::Arc;
@@ -43,8 +43,7 @@ impl Backend for Sqlite {
     }
     fn open_attestations(&self) -> Arc<dyn AttestationStore> {
         let location = StoreLocation::DataDir(self.0.path().to_owned());
-        registry_server::open_attestations(&location, &self.open(), Duration::from_secs(5))
-            .unwrap()
+        registry_server::open_attestations(&location, &self.open(), Duration::from_secs(5)).unwrap()
     }
 }
 
@@ -56,8 +55,7 @@ impl Backend for Postgres {
     }
     fn open_attestations(&self) -> Arc<dyn AttestationStore> {
         let location = StoreLocation::Postgres(self.0.clone());
-        registry_server::open_attestations(&location, &self.open(), Duration::from_secs(5))
-            .unwrap()
+        registry_server::open_attestations(&location, &self.open(), Duration::from_secs(5)).unwrap()
     }
 }
 
