@@ -3,7 +3,13 @@
 //! /api/v1/attestations` (verify then store; refusals; body cap; rate limit),
 //! `GET /api/v1/attestations/{doc_hash}`, the MCP tool `attestations`, and
 //! `aiid attest verify --registry` (keys from the registry, revocation).
-//! Real HTTP on loopback; real subprocesses.
+//! The flow runs on both backends: an SQLite data directory and a
+//! PostgreSQL database on a throwaway cluster, there with two servers over
+//! the one database (keys and attestations written through one are read
+//! through the other). Real HTTP on loopback; real subprocesses.
+
+#[path = "../../registry-server/tests/support/pg_cluster.rs"]
+mod pg_cluster;
 
 use registry_server::{BackgroundServer, RateLimits, ServerConfig};
 use serde_json::{json, Value};
@@ -92,19 +98,42 @@ fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], bo
     }
 }
 
+/// Where the registry under test keeps its state.
+enum Loc {
+    /// An SQLite data directory (`--data`).
+    Data(String),
+    /// A PostgreSQL database (`--database`).
+    Database(String),
+}
+
+impl Loc {
+    /// `aiid registry admin --data|--database … ARGS`.
+    fn admin(&self, args: &[&str]) -> Output {
+        let (flag, value) = match self {
+            Loc::Data(d) => ("--data", d),
+            Loc::Database(u) => ("--database", u),
+        };
+        let mut all = vec!["registry", "admin", flag, value.as_str()];
+        all.extend_from_slice(args);
+        aiid(&all)
+    }
+
+    fn config(&self) -> ServerConfig {
+        match self {
+            Loc::Data(d) => ServerConfig::new(d),
+            Loc::Database(u) => ServerConfig::postgres(u.clone()),
+        }
+    }
+}
+
 fn addr_of(server: &BackgroundServer) -> SocketAddr {
     server.url().trim_start_matches("http://").parse().unwrap()
 }
 
-/// A data directory with one identity, its agent key registered, and an
-/// API key that may issue passports. Returns (identity, api key).
-fn setup(d: &Dir) -> (String, String) {
-    let data = d.p("data");
-    let out = ok(aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &data,
+/// A registry with one identity, its agent key registered, and an API key
+/// that may issue passports. Returns (identity, api key).
+fn setup(d: &Dir, loc: &Loc) -> (String, String) {
+    let out = ok(loc.admin(&[
         "identity",
         "create",
         "--operator",
@@ -126,30 +155,10 @@ fn setup(d: &Dir) -> (String, String) {
         "--jwks",
         &d.p("agent.jwks"),
     ]));
-    let out = ok(aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &data,
-        "identity",
-        "add-key",
-        &id,
-        "--jwk",
-        &d.p("agent.jwks"),
-    ]));
+    let out = ok(loc.admin(&["identity", "add-key", &id, "--jwk", &d.p("agent.jwks")]));
     assert!(out.contains("added agent key agent-1"), "{out}");
     // Idempotent; an agent JWKS of another identity is refused.
-    let out = ok(aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &data,
-        "identity",
-        "add-key",
-        &id,
-        "--jwk",
-        &d.p("agent.jwks"),
-    ]));
+    let out = ok(loc.admin(&["identity", "add-key", &id, "--jwk", &d.p("agent.jwks")]));
     assert!(out.contains("already present"), "{out}");
     ok(aiid(&[
         "attest",
@@ -163,28 +172,14 @@ fn setup(d: &Dir) -> (String, String) {
         "--jwks",
         &d.p("x.jwks"),
     ]));
-    let o = aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &data,
-        "identity",
-        "add-key",
-        &id,
-        "--jwk",
-        &d.p("x.jwks"),
-    ]);
+    let o = loc.admin(&["identity", "add-key", &id, "--jwk", &d.p("x.jwks")]);
     assert_eq!(
         o.status.code(),
         Some(2),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );
-    let o = aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &data,
+    let o = loc.admin(&[
         "identity",
         "add-key",
         "aii_NOSUCHIDENTITY",
@@ -192,11 +187,7 @@ fn setup(d: &Dir) -> (String, String) {
         &d.p("agent.jwks"),
     ]);
     assert_ne!(o.status.code(), Some(0));
-    let out = ok(aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &data,
+    let out = ok(loc.admin(&[
         "api-key",
         "create",
         "--scope",
@@ -244,7 +235,10 @@ fn sign(d: &Dir, id: &str, pem: &str, kid: &str, passport: Option<&str>) -> Stri
 fn tamper(env: &str) -> String {
     let mut e = attest::Envelope::from_json(env.as_bytes()).unwrap();
     let text = String::from_utf8(e.payload.clone()).unwrap();
-    let at = text.find("Z\"").unwrap();
+    // The end of the declared_at value (not of an identity that happens to
+    // end in `Z`).
+    let from = text.find("\"declared_at\"").unwrap();
+    let at = from + text[from..].find("Z\"").unwrap();
     let digit = text.as_bytes()[at - 1];
     let swapped = if digit == b'0' { '1' } else { '0' };
     e.payload = format!("{}{swapped}{}", &text[..at - 1], &text[at..]).into_bytes();
@@ -255,21 +249,45 @@ fn tamper(env: &str) -> String {
 #[test]
 fn registry_stores_verified_attestations_and_serves_them() {
     let d = Dir::new("flow");
-    let (id, api_key) = setup(&d);
-    let mut cfg = ServerConfig::new(d.p("data"));
-    cfg.rate_limits = RateLimits::unlimited();
-    cfg.revocation_poll = Duration::from_millis(100);
-    let server = BackgroundServer::spawn("127.0.0.1:0".parse().unwrap(), cfg).unwrap();
+    let loc = Loc::Data(d.p("data"));
+    stores_verified_attestations_and_serves_them(&d, &loc);
+}
+
+/// The same flow on PostgreSQL (`--database`): agent keys added by the
+/// admin CLI and attestations POSTed to one server are served by another
+/// server over the same database.
+#[test]
+fn registry_on_postgres_stores_verified_attestations_and_serves_them() {
+    let Some(cluster) = pg_cluster::cluster() else {
+        return;
+    };
+    let d = Dir::new("flowpg");
+    let loc = Loc::Database(cluster.database("attest_flow"));
+    stores_verified_attestations_and_serves_them(&d, &loc);
+}
+
+/// Two servers over one registry: POSTs go to `server`, everything read
+/// (whois, DID, listings, MCP, `attest verify --registry`) to `replica`.
+fn stores_verified_attestations_and_serves_them(d: &Dir, loc: &Loc) {
+    let (id, api_key) = setup(d, loc);
+    let start = || {
+        let mut cfg = loc.config();
+        cfg.rate_limits = RateLimits::unlimited();
+        cfg.revocation_poll = Duration::from_millis(100);
+        BackgroundServer::spawn("127.0.0.1:0".parse().unwrap(), cfg).unwrap()
+    };
+    let (server, replica) = (start(), start());
     let addr = addr_of(&server);
+    let read = addr_of(&replica);
     let doc_hash = aiid::identity(&std::fs::read(d.p("run.scl")).unwrap())
         .unwrap()
         .to_string();
 
     // whois and DID document carry the agent key.
-    let w = http(addr, "GET", &format!("/api/v1/whois/{id}"), &[], b"").json();
+    let w = http(read, "GET", &format!("/api/v1/whois/{id}"), &[], b"").json();
     assert_eq!(w["agent_keys"][0]["kid"], "agent-1", "{w}");
     let did = format!("did:aiidentity:{}", id.trim_start_matches("aii_"));
-    let doc = http(addr, "GET", &format!("/api/v1/did/{did}"), &[], b"").json();
+    let doc = http(read, "GET", &format!("/api/v1/did/{did}"), &[], b"").json();
     let method_id = format!("{did}#agent-agent-1");
     assert!(
         doc["verificationMethod"]
@@ -282,7 +300,7 @@ fn registry_stores_verified_attestations_and_serves_them() {
     assert_eq!(doc["authentication"], json!([method_id]));
 
     // POST: verified then stored (201), again (200, not stored twice).
-    let env = sign(&d, &id, "agent.pem", "agent-1", None);
+    let env = sign(d, &id, "agent.pem", "agent-1", None);
     let r = http(
         addr,
         "POST",
@@ -316,19 +334,19 @@ fn registry_stores_verified_attestations_and_serves_them() {
     assert_eq!(issued.status, 200, "{}", issued.body);
     let pp = d.p("passport.jwt");
     std::fs::write(&pp, issued.json()["passport"].as_str().unwrap()).unwrap();
-    let env_pp = sign(&d, &id, "agent.pem", "agent-1", Some(&pp));
+    let env_pp = sign(d, &id, "agent.pem", "agent-1", Some(&pp));
     let r = http(addr, "POST", "/api/v1/attestations", &[], env_pp.as_bytes());
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.json()["tier"], "creator_verified");
 
     // Refused: a forged signature (key not registered), a tampered payload,
     // an unknown identity, garbage, duplicate members; nothing is stored.
-    let forged = sign(&d, &id, "x.pem", "agent-1", None);
+    let forged = sign(d, &id, "x.pem", "agent-1", None);
     let refusals = [
         (forged.clone(), "bad_signature"),
-        (sign(&d, &id, "x.pem", "x", None), "no_matching_key"),
+        (sign(d, &id, "x.pem", "x", None), "no_matching_key"),
         (
-            sign(&d, "aii_SOMEONEELSE", "x.pem", "x", None),
+            sign(d, "aii_SOMEONEELSE", "x.pem", "x", None),
             "unknown_identity",
         ),
         (tamper(&env), "bad_signature"),
@@ -352,7 +370,7 @@ fn registry_stores_verified_attestations_and_serves_them() {
 
     // GET lists exactly the two stored attestations, newest first, with their envelopes.
     let r = http(
-        addr,
+        read,
         "GET",
         &format!("/api/v1/attestations/{doc_hash}"),
         &[],
@@ -370,7 +388,7 @@ fn registry_stores_verified_attestations_and_serves_them() {
     assert!(envs.contains(&&serde_json::from_str::<Value>(&env).unwrap()));
     assert!(envs.contains(&&serde_json::from_str::<Value>(&env_pp).unwrap()));
     let upper = http(
-        addr,
+        read,
         "GET",
         &format!("/api/v1/attestations/{}", doc_hash.to_uppercase()),
         &[],
@@ -379,11 +397,11 @@ fn registry_stores_verified_attestations_and_serves_them() {
     .json();
     assert_eq!(upper["count"], 2);
     assert_eq!(
-        http(addr, "GET", "/api/v1/attestations/xyz", &[], b"").status,
+        http(read, "GET", "/api/v1/attestations/xyz", &[], b"").status,
         400
     );
     let other = http(
-        addr,
+        read,
         "GET",
         &format!("/api/v1/attestations/{}", "0".repeat(64)),
         &[],
@@ -394,7 +412,7 @@ fn registry_stores_verified_attestations_and_serves_them() {
 
     // The MCP tool answers the same.
     let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "attestations", "arguments": {"doc_hash": doc_hash}}});
-    let m = http(addr, "POST", "/api/mcp", &[], call.to_string().as_bytes()).json();
+    let m = http(read, "POST", "/api/mcp", &[], call.to_string().as_bytes()).json();
     assert_eq!(m["result"]["structuredContent"]["count"], 2, "{m}");
     let tools = http(
         addr,
@@ -418,7 +436,7 @@ fn registry_stores_verified_attestations_and_serves_them() {
         "attest",
         "verify",
         "--registry",
-        server.url(),
+        replica.url(),
         "--json",
         &run,
         &envf,
@@ -431,7 +449,7 @@ fn registry_stores_verified_attestations_and_serves_them() {
         "attest",
         "verify",
         "--registry",
-        server.url(),
+        replica.url(),
         "--json",
         &run,
         &forgedf,
@@ -440,21 +458,14 @@ fn registry_stores_verified_attestations_and_serves_them() {
 
     // Revoke the identity: the registry refuses new attestations, and
     // verification against the registry fails.
-    ok(aiid(&[
-        "registry",
-        "admin",
-        "--data",
-        &d.p("data"),
-        "revoke",
-        &id,
-    ]));
+    ok(loc.admin(&["revoke", &id]));
     let mut revoked = false;
     for _ in 0..50 {
         let o = aiid(&[
             "attest",
             "verify",
             "--registry",
-            server.url(),
+            replica.url(),
             "--json",
             &run,
             &envf,
@@ -470,8 +481,8 @@ fn registry_stores_verified_attestations_and_serves_them() {
         revoked,
         "revocation not seen by aiid attest verify --registry"
     );
-    let env2 = sign(&d, &id, "agent.pem", "agent-1", None);
-    let r = http(addr, "POST", "/api/v1/attestations", &[], env2.as_bytes());
+    let env2 = sign(d, &id, "agent.pem", "agent-1", None);
+    let r = http(read, "POST", "/api/v1/attestations", &[], env2.as_bytes());
     assert_eq!(
         (r.status, r.json()["error"].clone()),
         (422, json!("revoked")),
@@ -479,12 +490,13 @@ fn registry_stores_verified_attestations_and_serves_them() {
         r.body
     );
     server.stop().unwrap();
+    replica.stop().unwrap();
 }
 
 #[test]
 fn attestation_posts_are_rate_limited() {
     let d = Dir::new("rate");
-    let (id, _) = setup(&d);
+    let (id, _) = setup(&d, &Loc::Data(d.p("data")));
     let mut cfg = ServerConfig::new(d.p("data"));
     cfg.rate_limits = RateLimits {
         unauthenticated_per_min: 3,

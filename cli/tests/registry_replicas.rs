@@ -4,7 +4,8 @@
 //! acknowledged by A is refused by B within 1 s; A killed with SIGKILL right
 //! after acknowledgements (also in the middle of a stream of revocations)
 //! loses none of them; A restarts; a key rotation and an API-key revocation
-//! by the administrator take effect on both within 1 s.
+//! by the administrator take effect on both within 1 s; an agent key added
+//! by the administrator is in the identity record both serve.
 
 #[path = "../../registry-server/tests/support/pg_cluster.rs"]
 mod pg_cluster;
@@ -261,34 +262,50 @@ fn two_replicas_over_one_postgres_database() {
             .is_err_and(|e| e.status() == Some(401))
         });
     }
-    // Attestations are not stored on PostgreSQL yet: refused plainly.
-    let addr = b.url.trim_start_matches("http://").to_owned();
-    let mut conn = std::net::TcpStream::connect(&addr).unwrap();
-    conn.write_all(
-        format!(
-            "POST /api/v1/attestations HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-        )
-        .as_bytes(),
-    )
-    .unwrap();
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 501"), "{answer}");
-    assert!(answer.contains("not_implemented"), "{answer}");
+    // An agent key added by the administrator on the database is in the
+    // identity record served by both replicas (read from the database).
+    let dir = std::env::temp_dir().join(format!("aiid-replicas-agent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (pem, jwks) = (dir.join("agent.pem"), dir.join("agent.jwks"));
     let out = Command::new(AIID)
         .args([
-            "registry",
-            "admin",
-            "--database",
-            &db,
-            "identity",
-            "add-key",
+            "attest",
+            "keygen",
+            "--identity",
+            id.as_str(),
+            "--kid",
+            "agent-1",
         ])
-        .args([id.as_str(), "--jwk", "/nonexistent.json"])
+        .arg("--private-key")
+        .arg(&pem)
+        .arg("--jwks")
+        .arg(&jwks)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--database"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jwks_arg = jwks.to_string_lossy().into_owned();
+    admin(
+        &db,
+        &["identity", "add-key", id.as_str(), "--jwk", &jwks_arg],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    for r in [&a, &b] {
+        let addr = r.url.trim_start_matches("http://").to_owned();
+        let mut conn = std::net::TcpStream::connect(&addr).unwrap();
+        conn.write_all(
+            format!("GET /api/v1/whois/{id} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        let mut answer = String::new();
+        conn.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.contains(r#""kid":"agent-1""#), "{answer}");
+    }
     drop(a);
     drop(b);
 }
