@@ -28,6 +28,10 @@
 //!   backoff (a reconnect also counts as a change, since notifications may
 //!   have been missed). Servers also poll, so a lost notification costs at
 //!   most one poll interval.
+//! - **Agent keys and attestations** ([`AttestationStore`], migration 2) are
+//!   read from the database on every request (nothing cached, nothing to
+//!   notify); adding agent keys takes an advisory lock so the per-identity
+//!   limit holds under concurrent admins.
 
 use crate::attestations::{
     decide_add, jwk_x, jwks_of_rows, AttestationStore, AttestationStoreError, StoredAttestation,
