@@ -29,7 +29,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// The database file inside the data directory.
@@ -366,9 +367,24 @@ where
 }
 
 /// The registry as an [`AgentKeySource`]: the agent keys of registered
-/// identities (an unregistered identity has none).
+/// identities (an unregistered identity has none). A busy or unreachable
+/// database is noted in `transient`, so that the POST answers 503 (retry)
+/// rather than a verdict on the envelope.
 struct RegistryKeys {
     state: Shared,
+    transient: Arc<AtomicBool>,
+}
+
+impl RegistryKeys {
+    /// Notes a lookup failure; the detail goes to the server log only, the
+    /// client sees a generic reason.
+    fn note(&self, e: &dyn std::fmt::Display, transient: bool) -> String {
+        if transient {
+            self.transient.store(true, Ordering::Relaxed);
+        }
+        eprintln!("aiid registry: looking up agent keys: {e}");
+        "the registry could not read its key store (details are in the server log)".into()
+    }
 }
 
 impl AgentKeySource for RegistryKeys {
@@ -377,16 +393,15 @@ impl AgentKeySource for RegistryKeys {
             .state
             .store
             .identity(identity)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| self.note(&e, e.is_transient()))?
             .is_none()
         {
             return Ok(None);
         }
-        let keys = self
-            .state
-            .attestations
-            .agent_keys(identity)
-            .map_err(|e| e.to_string())?;
+        let keys = self.state.attestations.agent_keys(identity).map_err(|e| {
+            let transient = matches!(&e, AttestationStoreError::Store(s) if s.is_transient());
+            self.note(&e, transient)
+        })?;
         Ok((!keys.keys().is_empty()).then_some(keys))
     }
 }
@@ -395,19 +410,28 @@ impl AgentKeySource for RegistryKeys {
 /// names, this registry's passports (issuer keys, default audience) and
 /// revocations. The subject is not checked against a declaration (the
 /// registry holds none); it is stored under the run identity it names.
+/// `Err` (503) when the keys could not be looked up because the database is
+/// busy or unreachable.
 pub(crate) fn verify_envelope(
     state: &Shared,
     envelope: &[u8],
-) -> Result<attest::VerifiedAttestation, AttestError> {
-    Verifier::new(RegistryKeys {
+) -> Result<Result<attest::VerifiedAttestation, AttestError>, ApiError> {
+    let transient = Arc::new(AtomicBool::new(false));
+    let verdict = Verifier::new(RegistryKeys {
         state: state.clone(),
+        transient: transient.clone(),
     })
     .with_issuer(
         Policy::new(state.issuer_url.clone(), DEFAULT_AUDIENCE),
         state.key_state().jwks.clone(),
     )
     .with_revocation(state.revocations.clone())
-    .verify_for(None, envelope)
+    .verify_for(None, envelope);
+    if verdict.is_err() && transient.load(Ordering::Relaxed) {
+        eprintln!("aiid registry: database busy or unreachable while verifying an attestation; answered 503");
+        return Err(ApiError::busy());
+    }
+    Ok(verdict)
 }
 
 /// `POST /api/v1/attestations`: the result of verifying and storing.
@@ -417,8 +441,8 @@ pub(crate) async fn submit(
     body: Vec<u8>,
 ) -> Result<Result<Value, (String, String)>, ApiError> {
     let st = state.clone();
-    let outcome = tokio::task::spawn_blocking(move || -> Result<_, AttestationStoreError> {
-        let ok = match verify_envelope(&st, &body) {
+    let outcome = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let ok = match verify_envelope(&st, &body)? {
             Ok(ok) => ok,
             Err(e) => return Ok(Err((e.code().to_owned(), e.to_string()))),
         };
@@ -442,7 +466,7 @@ pub(crate) async fn submit(
     .map_err(internal)?;
     // A busy or unreachable database is 503 with Retry-After, as for the
     // identity store; anything else a generic 500.
-    outcome.map_err(ApiError::from)
+    outcome
 }
 
 /// Checks a `{doc_hash}` path segment: 64 hex digits (either case), returned lowercase.

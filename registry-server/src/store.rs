@@ -70,6 +70,14 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether the failure is transient (busy, or the database cannot be
+    /// reached): the HTTP layer answers 503 with `Retry-After`, not 500.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Busy | StoreError::Unavailable(_))
+    }
+}
+
 impl From<tokio_postgres::Error> for StoreError {
     fn from(source: tokio_postgres::Error) -> Self {
         use tokio_postgres::error::SqlState;

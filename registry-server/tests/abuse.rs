@@ -464,18 +464,16 @@ fn a_locked_database_gives_503_and_reads_do_not_wait() {
 /// process: storing an attestation answers 503 with Retry-After and a
 /// generic message (as the identity store does), not a 500; lookups go on
 /// answering; once the lock is gone the same POST is stored.
-#[test]
-fn a_locked_attestation_database_gives_503() {
-    let dir = tempfile::tempdir().unwrap();
-    let fx = fixture(dir.path(), &[]);
-    // A registered agent key and an attestation it signs (the library
-    // behind `aiid attest sign`).
+/// Registers an agent key for the fixture's identity and returns an
+/// attestation it signs (the library behind `aiid attest sign`) and its run
+/// identity.
+fn attested(dir: &std::path::Path, fx: &common::Fixture) -> (String, String) {
     let agent = attest::AgentSigner::new(
         passport::SigningKey::from_bytes(&[42; 32]),
         passport::KeyId::new("agent-1").unwrap(),
         fx.id.clone(),
     );
-    let location = registry_server::StoreLocation::DataDir(dir.path().to_owned());
+    let location = registry_server::StoreLocation::DataDir(dir.to_owned());
     let store: Arc<dyn registry_server::store::Store> = fx.store.clone();
     let atts =
         registry_server::open_attestations(&location, &store, Duration::from_secs(5)).unwrap();
@@ -486,7 +484,6 @@ fn a_locked_attestation_database_gives_503() {
         &agent.jwk()
     )
     .unwrap());
-    drop(atts);
     let declaration = include_bytes!("../../examples/run-declaration.scl");
     let now = passport::Clock::now(&passport::SystemClock);
     let envelope = agent.attest(declaration, now, None).unwrap();
@@ -494,7 +491,55 @@ fn a_locked_attestation_database_gives_503() {
         .unwrap()
         .doc_hash
         .to_string();
-    let env = envelope.to_json();
+    (envelope.to_json(), doc_hash)
+}
+
+/// A stored agent key that no longer parses: the POST is refused with
+/// `key_source_unavailable` and whois answers a generic 500; neither shows
+/// the stored value or the database's words.
+#[test]
+fn a_corrupt_agent_key_is_not_shown_to_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = fixture(dir.path(), &[]);
+    let (env, _) = attested(dir.path(), &fx);
+    rusqlite::Connection::open(dir.path().join(registry_server::attestations::DB_FILE))
+        .unwrap()
+        .execute_batch("UPDATE agent_keys SET x = 'not-a-key!'")
+        .unwrap();
+    let srv = TestServer::start_with(config(dir.path()));
+    let r = raw(
+        srv.addr,
+        "POST",
+        "/api/v1/attestations",
+        &[],
+        env.as_bytes(),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.json()["error"], "key_source_unavailable", "{}", r.body);
+    let w = raw(
+        srv.addr,
+        "GET",
+        &format!("/api/v1/whois/{}", fx.id),
+        &[],
+        b"",
+    );
+    assert_json_error(w.status, &w.headers, &w.body, 500, "internal");
+    for body in [&r.body, &w.body] {
+        let lower = body.to_ascii_lowercase();
+        assert!(
+            !lower.contains("not-a-key")
+                && !lower.contains("corrupt")
+                && !lower.contains("agent-1"),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn a_locked_attestation_database_gives_503() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = fixture(dir.path(), &[]);
+    let (env, doc_hash) = attested(dir.path(), &fx);
     let mut c = config(dir.path());
     c.db_busy_timeout = Duration::from_millis(300);
     let srv = TestServer::start_with(c);
