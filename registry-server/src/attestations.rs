@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use passport::{IdentityId, Jwk, Jwks, Policy};
+use passport::{IdentityId, Jwk, Jwks, Policy, SourceError};
 use registry_client::rfc3339;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -260,12 +260,12 @@ struct RegistryKeys {
 }
 
 impl AgentKeySource for RegistryKeys {
-    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String> {
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, SourceError> {
         if self
             .state
             .store
             .identity(identity)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| SourceError::caused_by(e.to_string(), e))?
             .is_none()
         {
             return Ok(None);
@@ -274,7 +274,7 @@ impl AgentKeySource for RegistryKeys {
             .state
             .attestations
             .agent_keys(identity)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| SourceError::caused_by(e.to_string(), e))?;
         Ok((!keys.keys().is_empty()).then_some(keys))
     }
 }
