@@ -14,7 +14,9 @@
 # both), and the peak RSS of `aiid hash`. Then the peak RSS of `aiid hash -`
 # on a 4 GiB document streamed through stdin (skip: AIID_BENCH_SKIP_4G=1), and
 # the in-process ratios for 1 KiB and 16 KiB documents (scl-hash bench
-# `stream`). Files go to a temporary directory under /tmp, removed at exit.
+# `stream`), and `aiid hash` against `sha256sum` over 100 000 small files
+# (scripts/bench-hash-files.sh; skip: AIID_BENCH_SKIP_FILES=1). Files go to
+# a temporary directory under /tmp, removed at exit.
 #
 #   scripts/bench-cli.sh            (ROUNDS=5 by default)
 #
@@ -144,3 +146,8 @@ fi
 
 echo "in process (cargo bench -p scl-hash --bench stream -- --quick):"
 cargo bench --quiet -p scl-hash --bench stream -- --quick 2>/dev/null | sed 's/^/  /'
+
+if [ "${AIID_BENCH_SKIP_FILES:-0}" != "1" ]; then
+  echo "many small files (scripts/bench-hash-files.sh):"
+  ROUNDS=$rounds bash scripts/bench-hash-files.sh 100000 0 | grep -v '^writing' | sed 's/^/  /'
+fi

@@ -1,6 +1,6 @@
 //! Typed errors with stable codes (see [`AttestError::code`]).
 
-use passport::{KeyError, PassportError};
+use passport::{KeyError, PassportError, SourceError};
 use std::fmt;
 
 /// Which JSON document an error is about.
@@ -108,7 +108,7 @@ pub enum AttestError {
     UnknownIdentity(String),
     /// The key source could not answer.
     #[error("agent key source unavailable: {0}")]
-    KeySourceUnavailable(String),
+    KeySourceUnavailable(#[source] SourceError),
     /// No signature names (by `keyid`) a key of the identity.
     #[error("no signature names a key of identity {identity} (keyids: {keyids})")]
     NoMatchingKey {
@@ -159,7 +159,7 @@ pub enum AttestError {
     Revoked(String),
     /// The revocation source could not answer; fail closed.
     #[error("revocation status unavailable: {0}")]
-    RevocationUnavailable(String),
+    RevocationUnavailable(#[source] SourceError),
     /// The declaration is not a valid SCL:V1 document.
     #[error("declaration is not valid SCL:V1: {0}")]
     InvalidDeclaration(#[source] scl_parse::ParseError),

@@ -3,7 +3,7 @@
 use crate::dsse::{Envelope, MAX_SIGNATURES};
 use crate::error::AttestError;
 use crate::statement::{Statement, PAYLOAD_TYPE};
-use passport::{parse_value, JsonError};
+use passport::{parse_value, JsonError, SourceError};
 use passport::{
     Clock, IdentityId, Jwks, KeyError, KeyId, Policy, RevocationQuery, RevocationSource,
     SystemClock, VerifiedPassport,
@@ -79,17 +79,17 @@ impl AgentKeys {
 /// registry.
 pub trait AgentKeySource: Send + Sync {
     /// The keys of `identity`; `Ok(None)` when it is unknown.
-    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String>;
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, SourceError>;
 }
 
 impl AgentKeySource for AgentKeys {
-    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String> {
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, SourceError> {
         Ok((&self.identity == identity).then(|| self.keys.clone()))
     }
 }
 
 impl AgentKeySource for Vec<AgentKeys> {
-    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String> {
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, SourceError> {
         Ok(self
             .iter()
             .find(|a| &a.identity == identity)

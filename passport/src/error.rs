@@ -233,6 +233,81 @@ impl PartialEq for Cause {
 
 impl Eq for Cause {}
 
+/// Why a [`KeySource`](crate::KeySource), a
+/// [`RevocationSource`](crate::RevocationSource) or another source of trusted
+/// data could not answer: a message that says it all on its own, and the
+/// lower-level error behind it, when there is one, as
+/// [`std::error::Error::source`] (for example the registry client's error
+/// when a JWKS could not be fetched).
+///
+/// ```
+/// use aiid_passport::SourceError;
+/// use std::error::Error;
+///
+/// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "timed out");
+/// let e = SourceError::caused_by("registry JWKS unavailable: timed out", io);
+/// assert_eq!(e.to_string(), "registry JWKS unavailable: timed out");
+/// assert!(e.source().is_some());
+/// assert!(SourceError::new("list is stale").source().is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    message: String,
+    cause: Option<Cause>,
+}
+
+impl SourceError {
+    /// An error with no lower-level cause.
+    pub fn new(message: impl Into<String>) -> SourceError {
+        SourceError {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// An error caused by `cause`, returned by `source()`.
+    pub fn caused_by(
+        message: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> SourceError {
+        SourceError {
+            message: message.into(),
+            cause: Some(Cause::new(cause)),
+        }
+    }
+
+    /// The message (the same text as `Display`).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for SourceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_ref()
+            .map(|c| c.get() as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl From<String> for SourceError {
+    fn from(message: String) -> SourceError {
+        SourceError::new(message)
+    }
+}
+
+impl From<&str> for SourceError {
+    fn from(message: &str) -> SourceError {
+        SourceError::new(message)
+    }
+}
+
 /// Which of the three segments of a compact token an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Part {
@@ -319,7 +394,7 @@ pub enum PassportError {
     UnknownKey(String),
     /// The key source could not answer.
     #[error("key source unavailable: {0}")]
-    KeySourceUnavailable(String),
+    KeySourceUnavailable(#[source] SourceError),
     /// The signature does not verify under strict Ed25519 rules.
     #[error("bad signature: {0}")]
     BadSignature(&'static str),
@@ -400,7 +475,7 @@ pub enum PassportError {
     Revoked(String),
     /// The revocation source could not answer (or its list is stale); fail closed.
     #[error("revocation status unavailable: {0}")]
-    RevocationUnavailable(String),
+    RevocationUnavailable(#[source] SourceError),
 }
 
 impl PassportError {

@@ -25,7 +25,8 @@ mod verify;
 // serde_json 1 is stable. No other dependency's type is public.
 pub use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 pub use error::{
-    Cause, ErrorCode, InvalidValue, IssueError, KeyError, Part, PassportError, UnknownErrorCode,
+    Cause, ErrorCode, InvalidValue, IssueError, KeyError, Part, PassportError, SourceError,
+    UnknownErrorCode,
 };
 pub use handshake::{
     AwaitingInitiatorPassport, AwaitingResponderPassport, HandshakeError, HandshakeMessage,

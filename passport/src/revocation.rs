@@ -1,5 +1,6 @@
 //! Revocation: the trait a verifier consults and a static list implementing it.
 
+use crate::error::SourceError;
 use crate::strict::{parse_value, JsonError};
 use crate::types::{IdentityId, KeyId};
 use serde_json::{json, Value};
@@ -39,7 +40,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// verifier then fails closed with `revocation_unavailable`.
 pub trait RevocationSource: Send + Sync {
     /// The status of one passport at time `now`.
-    fn revoked(&self, query: &RevocationQuery<'_>, now: i64) -> Result<Option<String>, String>;
+    fn revoked(&self, query: &RevocationQuery<'_>, now: i64)
+        -> Result<Option<String>, SourceError>;
 }
 
 /// A revocation list as published at `GET /api/v1/revocations` (shape decided
@@ -141,11 +143,13 @@ impl RevocationList {
 }
 
 impl RevocationSource for RevocationList {
-    fn revoked(&self, q: &RevocationQuery<'_>, now: i64) -> Result<Option<String>, String> {
+    fn revoked(&self, q: &RevocationQuery<'_>, now: i64) -> Result<Option<String>, SourceError> {
         if let Some(max) = self.max_age_secs {
             let age = now.saturating_sub(self.generated_at);
             if age > i64::try_from(max).unwrap_or(i64::MAX) {
-                return Err(format!("revocation list is {age} s old, more than {max} s"));
+                return Err(SourceError::new(format!(
+                    "revocation list is {age} s old, more than {max} s"
+                )));
             }
         }
         if self.identities.iter().any(|i| i == q.identity) {
@@ -168,7 +172,7 @@ impl RevocationSource for RevocationList {
 }
 
 impl<T: RevocationSource + ?Sized> RevocationSource for std::sync::Arc<T> {
-    fn revoked(&self, q: &RevocationQuery<'_>, now: i64) -> Result<Option<String>, String> {
+    fn revoked(&self, q: &RevocationQuery<'_>, now: i64) -> Result<Option<String>, SourceError> {
         (**self).revoked(q, now)
     }
 }

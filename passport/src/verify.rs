@@ -1,6 +1,6 @@
 //! Verification: the strict JWS layer and the passport policy on top of it.
 
-use crate::error::{Part, PassportError};
+use crate::error::{Part, PassportError, SourceError};
 use crate::keys::Jwks;
 use crate::revocation::{RevocationQuery, RevocationSource};
 use crate::strict::{b64url_decode, parse_fields, parse_object, JsonError};
@@ -218,11 +218,11 @@ pub fn verify_jws(token: &str, key: &VerifyingKey) -> Result<Vec<u8>, PassportEr
 /// fetch a location named by a token).
 pub trait KeySource: Send + Sync {
     /// The key with this id, `Ok(None)` when there is none.
-    fn key(&self, kid: &KeyId) -> Result<Option<VerifyingKey>, String>;
+    fn key(&self, kid: &KeyId) -> Result<Option<VerifyingKey>, SourceError>;
 }
 
 impl KeySource for Jwks {
-    fn key(&self, kid: &KeyId) -> Result<Option<VerifyingKey>, String> {
+    fn key(&self, kid: &KeyId) -> Result<Option<VerifyingKey>, SourceError> {
         Ok(self.get(kid.as_str()).map(|j| j.key))
     }
 }

@@ -11,7 +11,9 @@
 
 use crate::blocking::BlockingClient;
 use crate::error::ClientError;
-use passport::{Jwks, KeyId, RevocationList, RevocationQuery, RevocationSource, VerifyingKey};
+use passport::{
+    Jwks, KeyId, RevocationList, RevocationQuery, RevocationSource, SourceError, VerifyingKey,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -60,7 +62,7 @@ impl Default for JwksCacheConfig {
 struct JwksState {
     keys: Option<Arc<Jwks>>,
     fetched_at: Option<Instant>,
-    last_failure: Option<(Instant, String)>,
+    last_failure: Option<(Instant, ClientError)>,
     last_unknown_refresh: Option<Instant>,
 }
 
@@ -107,7 +109,7 @@ impl JwksCache {
                 Ok(j)
             }
             Err(e) => {
-                st.last_failure = Some((Instant::now(), e.to_string()));
+                st.last_failure = Some((Instant::now(), e.clone()));
                 Err(e)
             }
         }
@@ -132,7 +134,7 @@ impl JwksCache {
     }
 
     /// Keys to look in: fresh ones, or a refresh, or stale ones when allowed.
-    fn usable(&self) -> Result<Arc<Jwks>, String> {
+    fn usable(&self) -> Result<Arc<Jwks>, SourceError> {
         let now = Instant::now();
         let (keys, fresh, backoff) = {
             let st = lock(&self.shared.state);
@@ -153,7 +155,7 @@ impl JwksCache {
             Some(e) => e,
             None => match self.refresh_blocking() {
                 Ok(k) => return Ok(k),
-                Err(e) => e.to_string(),
+                Err(e) => e,
             },
         };
         let st = lock(&self.shared.state);
@@ -164,13 +166,16 @@ impl JwksCache {
             {
                 Ok(k.clone())
             }
-            _ => Err(format!("registry JWKS unavailable: {err}")),
+            _ => Err(SourceError::caused_by(
+                format!("registry JWKS unavailable: {err}"),
+                err,
+            )),
         }
     }
 }
 
 impl passport::KeySource for JwksCache {
-    fn key(&self, kid: &KeyId) -> Result<Option<VerifyingKey>, String> {
+    fn key(&self, kid: &KeyId) -> Result<Option<VerifyingKey>, SourceError> {
         let keys = self.usable()?;
         if let Some(j) = keys.get(kid.as_str()) {
             return Ok(Some(j.key));
@@ -221,7 +226,7 @@ impl Default for RevocationCacheConfig {
 struct RevState {
     list: Option<Arc<RevocationList>>,
     fetched_at: Option<Instant>,
-    last_failure: Option<(Instant, String)>,
+    last_failure: Option<(Instant, ClientError)>,
 }
 
 /// A cache of `GET /api/v1/revocations`; implements
@@ -271,7 +276,7 @@ impl RevocationCache {
                 Ok(l)
             }
             Err(e) => {
-                st.last_failure = Some((Instant::now(), e.to_string()));
+                st.last_failure = Some((Instant::now(), e.clone()));
                 Err(e)
             }
         }
@@ -295,7 +300,7 @@ impl RevocationCache {
         self.store(r)
     }
 
-    fn usable(&self) -> Result<Arc<RevocationList>, String> {
+    fn usable(&self) -> Result<Arc<RevocationList>, SourceError> {
         let now = Instant::now();
         let (list, age, backoff) = {
             let st = lock(&self.shared.state);
@@ -316,22 +321,32 @@ impl RevocationCache {
             Some(e) => e,
             None => match self.refresh_blocking() {
                 Ok(l) => return Ok(l),
-                Err(e) => e.to_string(),
+                Err(e) => e,
             },
         };
         match (list, age) {
             (Some(l), Some(a)) if a < self.cfg.max_age => Ok(l),
-            (Some(_), Some(a)) => Err(format!(
-                "revocation list is {} s old and cannot be refreshed: {err}",
-                a.as_secs()
+            (Some(_), Some(a)) => Err(SourceError::caused_by(
+                format!(
+                    "revocation list is {} s old and cannot be refreshed: {err}",
+                    a.as_secs()
+                ),
+                err,
             )),
-            _ => Err(format!("revocation list unavailable: {err}")),
+            _ => Err(SourceError::caused_by(
+                format!("revocation list unavailable: {err}"),
+                err,
+            )),
         }
     }
 }
 
 impl RevocationSource for RevocationCache {
-    fn revoked(&self, query: &RevocationQuery<'_>, now: i64) -> Result<Option<String>, String> {
+    fn revoked(
+        &self,
+        query: &RevocationQuery<'_>,
+        now: i64,
+    ) -> Result<Option<String>, SourceError> {
         self.usable()?.revoked(query, now)
     }
 }

@@ -413,13 +413,27 @@ fn jwks_cache_serves_last_good_keys_when_registry_is_down() {
     assert!(strict.key(&kid).unwrap().is_some());
     m.up.store(false, Ordering::SeqCst);
     let e = strict.key(&kid).unwrap_err();
-    assert!(e.contains("unavailable"), "{e}");
+    assert!(e.message().contains("unavailable"), "{e}");
+    // The registry client's error is kept, typed, as the source.
+    let cause = std::error::Error::source(&e).expect("a source");
+    assert!(
+        cause
+            .downcast_ref::<registry_client::ClientError>()
+            .is_some(),
+        "{cause:?}"
+    );
 
     // Through the verifier: key source failure is key_source_unavailable.
     let v = Verifier::new(Policy::new("http://x", "verifier"), strict);
     let tok = "eyJhbGciOiJFZERTQSIsImtpZCI6ImtfdGVzdCJ9.e30.".to_owned() + &"A".repeat(86);
     let err = v.verify(&tok).unwrap_err();
     assert_eq!(err.code(), "key_source_unavailable", "{err}");
+    // The chain: PassportError -> SourceError -> ClientError.
+    let source = std::error::Error::source(&err).expect("the source error");
+    let cause = source.source().expect("the client error");
+    assert!(cause
+        .downcast_ref::<registry_client::ClientError>()
+        .is_some());
 }
 
 #[test]
@@ -468,7 +482,14 @@ fn revocation_cache_fails_closed_when_too_old() {
     std::thread::sleep(Duration::from_millis(1600));
     // …after it, the cache refuses: the verifier fails closed.
     let e = cache.revoked(&q(&good), 0).unwrap_err();
-    assert!(e.contains("old"), "{e}");
+    assert!(e.message().contains("old"), "{e}");
+    let cause = std::error::Error::source(&e).expect("a source");
+    assert!(
+        cause
+            .downcast_ref::<registry_client::ClientError>()
+            .is_some(),
+        "{cause:?}"
+    );
 }
 
 #[test]

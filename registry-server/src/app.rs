@@ -241,7 +241,11 @@ fn normalize_subject(s: &str) -> String {
 }
 
 impl RevocationSource for RevocationSet {
-    fn revoked(&self, q: &RevocationQuery<'_>, _now: i64) -> Result<Option<String>, String> {
+    fn revoked(
+        &self,
+        q: &RevocationQuery<'_>,
+        _now: i64,
+    ) -> Result<Option<String>, passport::SourceError> {
         let s = self.snapshot();
         if s.identities.contains(q.identity.as_str()) {
             return Ok(Some(format!("identity {} is revoked", q.identity)));

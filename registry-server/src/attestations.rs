@@ -23,7 +23,7 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path as UrlPath, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use passport::{IdentityId, Jwk, Jwks, Policy};
+use passport::{IdentityId, Jwk, Jwks, Policy, SourceError};
 use registry_client::rfc3339;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::{json, Value};
@@ -378,29 +378,39 @@ struct RegistryKeys {
 impl RegistryKeys {
     /// Notes a lookup failure; the detail goes to the server log only, the
     /// client sees a generic reason.
-    fn note(&self, e: &dyn std::fmt::Display, transient: bool) -> String {
+    fn note(
+        &self,
+        e: impl std::error::Error + Send + Sync + 'static,
+        transient: bool,
+    ) -> SourceError {
         if transient {
             self.transient.store(true, Ordering::Relaxed);
         }
         eprintln!("aiid registry: looking up agent keys: {e}");
-        "the registry could not read its key store (details are in the server log)".into()
+        SourceError::caused_by(
+            "the registry could not read its key store (details are in the server log)",
+            e,
+        )
     }
 }
 
 impl AgentKeySource for RegistryKeys {
-    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String> {
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, SourceError> {
         if self
             .state
             .store
             .identity(identity)
-            .map_err(|e| self.note(&e, e.is_transient()))?
+            .map_err(|e| {
+                let transient = e.is_transient();
+                self.note(e, transient)
+            })?
             .is_none()
         {
             return Ok(None);
         }
         let keys = self.state.attestations.agent_keys(identity).map_err(|e| {
             let transient = matches!(&e, AttestationStoreError::Store(s) if s.is_transient());
-            self.note(&e, transient)
+            self.note(e, transient)
         })?;
         Ok((!keys.keys().is_empty()).then_some(keys))
     }

@@ -27,37 +27,40 @@
 //! pipeline are in [`crate::stream_io`] (feature `std`).
 
 use alloc::vec::Vec;
+use core::convert::Infallible;
 
 use scl_parse::{ErrorCode, LineColumn, ParseError, Reason};
 use sha2::{Digest, Sha256};
 
 use crate::DocHash;
 
-/// Where the canonical JSON goes. Writing cannot fail: a sink that can
-/// (a channel, a file) records its failure and reports it when it is done.
-pub trait Sink {
-    /// Appends `bytes` to the canonical JSON written so far.
-    fn write(&mut self, bytes: &[u8]);
-}
+/// Where the canonical JSON goes: the same trait as the in-memory encoder's
+/// ([`scl_canon::Sink`]), with an error type that cannot occur. A sink whose
+/// writes can fail (a channel, a file) records the failure and reports it
+/// when it is done, so that the engine's hot path has no error branch.
+pub use scl_canon::Sink;
 
-impl Sink for Sha256 {
+/// SHA-256 as a [`Sink`] (a newtype: neither the trait nor `Sha256` is
+/// this crate's).
+#[derive(Clone, Default)]
+pub(crate) struct Sha256Sink(pub(crate) Sha256);
+
+impl Sink for Sha256Sink {
+    type Error = Infallible;
+
     #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        self.update(bytes);
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Infallible> {
+        self.0.update(bytes);
+        Ok(())
     }
 }
 
-impl Sink for Vec<u8> {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        self.extend_from_slice(bytes);
-    }
-}
-
-impl<S: Sink + ?Sized> Sink for &mut S {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        (**self).write(bytes);
+/// Writes `bytes` to a sink that cannot fail.
+#[inline(always)]
+fn put<S: Sink<Error = Infallible>>(sink: &mut S, bytes: &[u8]) {
+    match sink.put(bytes) {
+        Ok(()) => {}
+        Err(never) => match never {},
     }
 }
 
@@ -208,7 +211,7 @@ fn utf8_len(lead: u8) -> usize {
 /// let canonical = engine.finish().unwrap();
 /// assert!(canonical.starts_with(b"{\"handles\":[{\"id\":\"h1\""));
 /// ```
-pub struct CanonicalStream<S: Sink> {
+pub struct CanonicalStream<S: Sink<Error = Infallible>> {
     sink: S,
     out: [u8; OUT],
     out_len: usize,
@@ -244,7 +247,7 @@ pub struct CanonicalStream<S: Sink> {
     line_begin: usize,
 }
 
-impl<S: Sink> CanonicalStream<S> {
+impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
     /// A new engine writing into `sink`.
     pub fn new(sink: S) -> Self {
         let mut engine = CanonicalStream {
@@ -487,7 +490,7 @@ impl<S: Sink> CanonicalStream<S> {
     fn emit_slow(&mut self, bytes: &[u8]) {
         self.flush_out();
         if bytes.len() >= DIRECT {
-            self.sink.write(bytes);
+            put(&mut self.sink, bytes);
         } else {
             self.out[..bytes.len()].copy_from_slice(bytes);
             self.out_len = bytes.len();
@@ -496,7 +499,7 @@ impl<S: Sink> CanonicalStream<S> {
 
     fn flush_out(&mut self) {
         if self.out_len > 0 {
-            self.sink.write(&self.out[..self.out_len]);
+            put(&mut self.sink, &self.out[..self.out_len]);
             self.out_len = 0;
         }
     }
@@ -776,6 +779,24 @@ impl<S: Sink> CanonicalStream<S> {
                         // terminator line starts with: it is content.
                         Some(&c) if c != b' ' && c != b'}' && c != b'\n' => {
                             self.emit(JSON_LF);
+                        }
+                        // Indented content: the spaces and the byte after
+                        // them are in this segment, and that byte is
+                        // neither `}` nor LF nor the end, so no terminator.
+                        Some(b' ') => {
+                            let rest = &seg[i + 1..];
+                            let k = rest.iter().position(|&c| c != b' ').unwrap_or(rest.len());
+                            match rest.get(k) {
+                                Some(&c) if c != b'}' && c != b'\n' => {
+                                    self.emit(JSON_LF);
+                                    self.emit(&rest[..k]);
+                                    i += k;
+                                }
+                                _ => {
+                                    self.state = State::RawCand;
+                                    self.cand_lf = true;
+                                }
+                            }
                         }
                         _ => {
                             self.state = State::RawCand;
@@ -1113,7 +1134,7 @@ impl<S: Sink> CanonicalStream<S> {
 /// }
 /// assert_eq!(engine.finish().unwrap(), scl_hash::identity(input).unwrap());
 /// ```
-pub struct IdentityStream(CanonicalStream<Sha256>);
+pub struct IdentityStream(CanonicalStream<Sha256Sink>);
 
 impl Default for IdentityStream {
     fn default() -> Self {
@@ -1124,7 +1145,7 @@ impl Default for IdentityStream {
 impl IdentityStream {
     /// A new engine.
     pub fn new() -> Self {
-        IdentityStream(CanonicalStream::new(Sha256::new()))
+        IdentityStream(CanonicalStream::new(Sha256Sink::default()))
     }
 
     /// Feeds the next bytes; see [`CanonicalStream::feed`].
@@ -1140,7 +1161,7 @@ impl IdentityStream {
     /// Like [`finish`](Self::finish), with the line and column of an error.
     pub fn finish_located(self) -> Result<DocHash, (ParseError, LineColumn)> {
         let sha = self.0.finish_located()?;
-        Ok(DocHash::from_bytes(sha.finalize().into()))
+        Ok(DocHash::from_bytes(sha.0.finalize().into()))
     }
 
     /// Line and column of an error offset returned by [`feed`](Self::feed).

@@ -14,7 +14,9 @@ use std::vec::Vec;
 use scl_parse::{LineColumn, ParseError};
 use sha2::{Digest, Sha256};
 
-use crate::stream::{CanonicalStream, Sink};
+use core::convert::Infallible;
+
+use crate::stream::{CanonicalStream, Sha256Sink, Sink};
 use crate::DocHash;
 
 /// Read size of the adapters.
@@ -69,7 +71,10 @@ fn pump<R: Read>(
 }
 
 /// Reads `reader` into `engine`, then finishes it.
-fn run<S: Sink, R: Read>(mut engine: CanonicalStream<S>, reader: R) -> Result<S, StreamError> {
+fn run<S: Sink<Error = Infallible>, R: Read>(
+    mut engine: CanonicalStream<S>,
+    reader: R,
+) -> Result<S, StreamError> {
     match pump(reader, |chunk| engine.feed(chunk)) {
         Ok(()) => engine
             .finish_located()
@@ -85,8 +90,8 @@ fn run<S: Sink, R: Read>(mut engine: CanonicalStream<S>, reader: R) -> Result<S,
 /// The identity of the document read from `reader`, on the calling thread,
 /// in constant memory (a 256 KiB read buffer and the engine).
 pub fn identity_of_reader<R: Read>(reader: R) -> Result<DocHash, StreamError> {
-    let sha = run(CanonicalStream::new(Sha256::new()), reader)?;
-    Ok(DocHash::from_bytes(sha.finalize().into()))
+    let sha = run(CanonicalStream::new(Sha256Sink::default()), reader)?;
+    Ok(DocHash::from_bytes(sha.0.finalize().into()))
 }
 
 /// The canonical JSON of the document read from `reader` (memory: the
@@ -165,7 +170,9 @@ impl ChannelSink {
 }
 
 impl Sink for ChannelSink {
-    fn write(&mut self, mut bytes: &[u8]) {
+    type Error = Infallible;
+
+    fn put(&mut self, mut bytes: &[u8]) -> Result<(), Infallible> {
         while !bytes.is_empty() {
             let room = HASH_CHUNK - self.buf.len().min(HASH_CHUNK);
             let n = bytes.len().min(room);
@@ -175,5 +182,6 @@ impl Sink for ChannelSink {
                 self.send();
             }
         }
+        Ok(())
     }
 }

@@ -237,12 +237,13 @@ pub(crate) fn run(cmd: AttestCommand) -> ExitCode {
 struct RegistryAgentKeys(registry_client::BlockingClient);
 
 impl attest::AgentKeySource for RegistryAgentKeys {
-    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, String> {
+    fn agent_keys(&self, identity: &IdentityId) -> Result<Option<Jwks>, passport::SourceError> {
+        use passport::SourceError;
         let did = registry_client::did_of(identity);
         let doc = match self.0.did_document(&did) {
             Ok(d) => d,
             Err(registry_client::ClientError::Status { status: 404, .. }) => return Ok(None),
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(SourceError::caused_by(e.to_string(), e)),
         };
         let prefix = format!("{did}#agent-");
         let mut set = Jwks::new();
@@ -251,8 +252,10 @@ impl attest::AgentKeySource for RegistryAgentKeys {
                 let jwk = m["publicKeyJwk"]
                     .as_object()
                     .ok_or("a verification method without publicKeyJwk")?;
-                set.push(Jwk::from_json_object(jwk).map_err(|e| e.to_string())?)
-                    .map_err(|e| e.to_string())?;
+                let key = Jwk::from_json_object(jwk)
+                    .map_err(|e| SourceError::caused_by(format!("agent key of {did}: {e}"), e))?;
+                set.push(key)
+                    .map_err(|e| SourceError::caused_by(format!("agent keys of {did}: {e}"), e))?;
             }
         }
         Ok((!set.keys().is_empty()).then_some(set))
@@ -267,7 +270,7 @@ impl passport::RevocationSource for Lists {
         &self,
         q: &passport::RevocationQuery<'_>,
         now: i64,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, passport::SourceError> {
         for l in &self.0 {
             if let Some(r) = l.revoked(q, now)? {
                 return Ok(Some(r));
