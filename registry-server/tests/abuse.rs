@@ -92,6 +92,19 @@ fn read_response(s: &mut TcpStream) -> (u16, String, String) {
     }
 }
 
+/// A busy database: 503 `unavailable`, `Retry-After: 1`, and nothing of
+/// the storage's own words in the body.
+fn assert_busy_503(r: &common::RawResponse) {
+    assert_json_error(r.status, &r.headers, &r.body, 503, "unavailable");
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    let lower = r.body.to_ascii_lowercase();
+    assert!(
+        !lower.contains("database") && !lower.contains("locked") && !lower.contains("sqlite"),
+        "{}",
+        r.body
+    );
+}
+
 fn assert_json_error(status: u16, head: &str, body: &str, want_status: u16, code: &str) {
     assert_eq!(status, want_status, "{head}\n{body}");
     assert!(
@@ -421,14 +434,7 @@ fn a_locked_database_gives_503_and_reads_do_not_wait() {
     let t = Instant::now();
     let r = raw(srv.addr, "POST", "/api/v1/revoke", &h, body.as_bytes());
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
-    assert_json_error(r.status, &r.headers, &r.body, 503, "unavailable");
-    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
-    let lower = r.body.to_ascii_lowercase();
-    assert!(
-        !lower.contains("database") && !lower.contains("locked") && !lower.contains("sqlite"),
-        "{}",
-        r.body
-    );
+    assert_busy_503(&r);
     let r = raw(srv.addr, "POST", "/api/v1/issue", &h, body.as_bytes());
     assert_json_error(r.status, &r.headers, &r.body, 503, "unavailable");
     // Eight writers at once do not queue behind each other's timeouts.
@@ -555,14 +561,7 @@ fn a_locked_attestation_database_gives_503() {
         env.as_bytes(),
     );
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
-    assert_json_error(r.status, &r.headers, &r.body, 503, "unavailable");
-    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
-    let lower = r.body.to_ascii_lowercase();
-    assert!(
-        !lower.contains("database") && !lower.contains("locked") && !lower.contains("sqlite"),
-        "{}",
-        r.body
-    );
+    assert_busy_503(&r);
     // Lookups do not wait for the lock.
     let w = raw(
         srv.addr,
