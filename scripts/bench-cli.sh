@@ -85,6 +85,10 @@ for s in $shapes; do
   fi
 done
 
+# Let the freshly written files reach the disk before anything is timed:
+# writeback running under the measurement slows whichever process it hits.
+sync
+
 python3 -u - "$work" "$aiid" "$rounds" "$shapes" <<'PY'
 import os, statistics, subprocess, sys, time
 work, aiid, rounds, shapes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()

@@ -30,6 +30,7 @@ for i in range(n):
         f.write(f'SCL:V1\n\nhandles {{\n  model("m{i}","t=0")\n}}\nscl {{\nSummarise document {i}.\n}}')
 PY
 (cd "$work/many" && ls > "$work/list")
+sync
 
 # Same answers first: aiid's identity is SHA-256 of the canonical JSON, not
 # of the file, so compare the file names and the count of lines only.
