@@ -415,13 +415,7 @@ fn jwks_cache_serves_last_good_keys_when_registry_is_down() {
     let e = strict.key(&kid).unwrap_err();
     assert!(e.message().contains("unavailable"), "{e}");
     // The registry client's error is kept, typed, as the source.
-    let cause = std::error::Error::source(&e).expect("a source");
-    assert!(
-        cause
-            .downcast_ref::<registry_client::ClientError>()
-            .is_some(),
-        "{cause:?}"
-    );
+    assert_client_error_source(&e);
 
     // Through the verifier: key source failure is key_source_unavailable.
     let v = Verifier::new(Policy::new("http://x", "verifier"), strict);
@@ -483,13 +477,7 @@ fn revocation_cache_fails_closed_when_too_old() {
     // …after it, the cache refuses: the verifier fails closed.
     let e = cache.revoked(&q(&good), 0).unwrap_err();
     assert!(e.message().contains("old"), "{e}");
-    let cause = std::error::Error::source(&e).expect("a source");
-    assert!(
-        cause
-            .downcast_ref::<registry_client::ClientError>()
-            .is_some(),
-        "{cause:?}"
-    );
+    assert_client_error_source(&e);
 }
 
 #[test]
@@ -513,4 +501,15 @@ fn blocking_client_works_inside_an_async_runtime() {
     let c = registry_client::RegistryClient::new(cfg(&m.url)).unwrap();
     let n = rt.block_on(async move { c.jwks().await.unwrap().keys().len() });
     assert_eq!(n, 0);
+}
+
+/// `e`'s source is the registry client's own error, typed (not its text).
+fn assert_client_error_source(e: &(dyn std::error::Error + 'static)) {
+    let cause = e.source().expect("a source");
+    assert!(
+        cause
+            .downcast_ref::<registry_client::ClientError>()
+            .is_some(),
+        "{cause:?}"
+    );
 }
