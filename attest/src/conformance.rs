@@ -8,8 +8,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use passport::{FixedClock, Jwks, Policy, RevocationList};
 use serde_json::{json, Value};
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 
 fn bad_request(message: impl Into<String>) -> Value {
     json!({ "valid": false, "error": "bad_request", "message": message.into() })
@@ -179,7 +177,7 @@ pub fn run_vectors(file: &Value, command: Option<&[String]>) -> Result<Vec<Vecto
         let req = request_for(file, v);
         let got = match command {
             None => Ok(respond(&req)),
-            Some(cmd) => call(cmd, &req),
+            Some(cmd) => passport::conformance::call_engine(cmd, &req),
         };
         let failure = match got {
             Ok(got) => compare(v.get("expect").unwrap_or(&Value::Null), &got),
@@ -188,31 +186,4 @@ pub fn run_vectors(file: &Value, command: Option<&[String]>) -> Result<Vec<Vecto
         out.push(VectorOutcome { id, failure });
     }
     Ok(out)
-}
-
-fn call(command: &[String], req: &Value) -> Result<Value, String> {
-    let (prog, args) = command.split_first().ok_or("no implementation command")?;
-    let mut child = Command::new(prog)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot start {prog}: {e}"))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let mut line = req.to_string();
-        line.push('\n');
-        stdin
-            .write_all(line.as_bytes())
-            .map_err(|e| format!("writing the request: {e}"))?;
-    }
-    let output = child
-        .wait_with_output()
-        .map_err(|e| format!("waiting for {prog}: {e}"))?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .ok_or_else(|| format!("no result line (exit status {})", output.status))?;
-    serde_json::from_str(line).map_err(|e| format!("result is not JSON ({e}): {line}"))
 }

@@ -208,7 +208,9 @@ pub struct VectorOutcome {
 /// Runs every vector of `file` (the parsed `spec/vectors/passport.json`)
 /// through `command` (program and arguments), one process per vector.
 pub fn run_vectors(file: &Value, command: &[String]) -> Result<Vec<VectorOutcome>, String> {
-    let (prog, args) = command.split_first().ok_or("no implementation command")?;
+    if command.is_empty() {
+        return Err("no implementation command".into());
+    }
     let vectors = file
         .get("vectors")
         .and_then(Value::as_array)
@@ -221,7 +223,7 @@ pub fn run_vectors(file: &Value, command: &[String]) -> Result<Vec<VectorOutcome
             .unwrap_or("?")
             .to_owned();
         let req = request_for(file, v);
-        let failure = match call(prog, args, &req) {
+        let failure = match call_engine(command, &req) {
             Ok(got) => compare(v.get("expect").unwrap_or(&Value::Null), &got),
             Err(e) => Some(e),
         };
@@ -230,7 +232,12 @@ pub fn run_vectors(file: &Value, command: &[String]) -> Result<Vec<VectorOutcome
     Ok(out)
 }
 
-fn call(prog: &str, args: &[String], req: &Value) -> Result<Value, String> {
+/// Starts `command` (program and arguments), writes `req` as one JSON line
+/// to its standard input, and reads the first non-empty line of its standard
+/// output as JSON: one request of the line protocol of this module (and of
+/// aiid-attest's, which uses it too). Its standard error passes through.
+pub fn call_engine(command: &[String], req: &Value) -> Result<Value, String> {
+    let (prog, args) = command.split_first().ok_or("no implementation command")?;
     let mut child = Command::new(prog)
         .args(args)
         .stdin(Stdio::piped())
