@@ -151,14 +151,8 @@ pub fn compare(expect: &Value, got: &Value) -> Option<String> {
     None
 }
 
-/// The outcome of one vector.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VectorOutcome {
-    /// The vector id.
-    pub id: String,
-    /// `None` when it passed, otherwise why not.
-    pub failure: Option<String>,
-}
+/// The outcome of one vector: the passport runner's type, shared.
+pub use passport::conformance::VectorOutcome;
 
 /// Runs every vector of `file` through [`respond`] (this crate), or through
 /// `command` (program and arguments, one process per vector) when given.
