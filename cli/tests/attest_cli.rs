@@ -1,50 +1,12 @@
 //! `aiid declare` and `aiid attest …` end to end, as subprocesses.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod support;
 
-const AIID: &str = env!("CARGO_BIN_EXE_aiid");
+use std::path::Path;
+
+use support::{aiid, stderr as err, stdout as out, Dir, AIID};
+
 const NOW: &str = "1764626400";
-
-fn aiid(args: &[&str]) -> Output {
-    Command::new(AIID)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run aiid")
-}
-
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(test: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("aiid-attest-cli-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn p(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-    fn write(&self, name: &str, bytes: &[u8]) -> String {
-        std::fs::write(self.0.join(name), bytes).unwrap();
-        self.p(name)
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 #[test]
 fn declare_is_independent_of_flag_order_and_matches_from_json() {

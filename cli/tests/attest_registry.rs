@@ -10,24 +10,15 @@
 
 #[path = "../../registry-server/tests/support/pg_cluster.rs"]
 mod pg_cluster;
+mod support;
 
 use registry_server::{BackgroundServer, RateLimits, ServerConfig};
 use serde_json::{json, Value};
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
-
-const AIID: &str = env!("CARGO_BIN_EXE_aiid");
-
-fn aiid(args: &[&str]) -> Output {
-    Command::new(AIID)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run aiid")
-}
+use support::{aiid, Dir};
 
 fn ok(o: Output) -> String {
     assert!(
@@ -38,26 +29,6 @@ fn ok(o: Output) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(test: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("aiid-attest-reg-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn p(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 struct Resp {

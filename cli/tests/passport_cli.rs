@@ -1,21 +1,11 @@
 //! `aiid passport …` end to end: the conformance vectors through the
 //! subprocess protocol, and keygen → issue → verify → inspect with exit codes.
 
-use std::process::{Command, Output, Stdio};
+mod support;
 
-const AIID: &str = env!("CARGO_BIN_EXE_aiid");
+use std::process::{Command, Stdio};
 
-fn aiid(args: &[&str]) -> Output {
-    Command::new(AIID)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run aiid")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
+use support::{aiid, stdout, AIID};
 
 #[test]
 fn passport_engine_passes_every_vector_through_the_subprocess_protocol() {
