@@ -284,9 +284,10 @@ fn admin_revoke_is_strict_and_takes_effect() {
     let fx = fixture(dir.path(), &[]);
     let srv = TestServer::start(dir.path(), RateLimits::unlimited());
     let client = BlockingClient::new(ClientConfig::new(&srv.url).with_api_key(&fx.key)).unwrap();
+    let (leading, trailing) = (format!(" {}", fx.id), format!("{} ", fx.id));
     let bad: [(Option<&str>, Option<&str>); 8] = [
-        (Some(&format!(" {}", fx.id)), None),
-        (Some(&format!("{} ", fx.id)), None),
+        (Some(&leading), None),
+        (Some(&trailing), None),
         (Some("did:web:example.com"), None),
         (Some("did:aiidentity:"), None),
         (Some("p_01ABC"), None),
