@@ -1,4 +1,9 @@
 //! The `aiid` command-line tool.
+// Errors are values here: no unwrap, expect or panic! outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 use clap::{Parser, Subcommand};
 use std::io;
 use std::path::PathBuf;

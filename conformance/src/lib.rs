@@ -1,4 +1,9 @@
 #![doc = include_str!("../README.md")]
+// Errors are values here: no unwrap, expect or panic! outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 mod engine;
 mod passport;

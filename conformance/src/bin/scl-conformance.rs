@@ -1,5 +1,10 @@
 //! `scl-conformance`: runs the SCL:V1 vectors (or, with `--suite passport`,
 //! the AI Identity passport vectors) against any engine.
+// Errors are values here: no unwrap, expect or panic! outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 extern crate aiid_conformance as conformance;
 /// `println!` that ignores a closed stdout (e.g. piped into `head`).
