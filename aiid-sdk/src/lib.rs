@@ -1,8 +1,16 @@
 #![doc = include_str!("../README.md")]
-// Errors are values here: no unwrap, expect or panic! outside tests.
+// Errors are values here: no unwrap, expect, panic!, unreachable!, todo! or
+// unimplemented! outside tests.
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 #![no_std]
 

@@ -1,8 +1,16 @@
 //! The `aiid` command-line tool.
-// Errors are values here: no unwrap, expect or panic! outside tests.
+// Errors are values here: no unwrap, expect, panic!, unreachable!, todo! or
+// unimplemented! outside tests.
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 use clap::{Parser, Subcommand};
 use std::io;

@@ -1,9 +1,17 @@
 //! `scl-conformance`: runs the SCL:V1 vectors (or, with `--suite passport`,
 //! the AI Identity passport vectors) against any engine.
-// Errors are values here: no unwrap, expect or panic! outside tests.
+// Errors are values here: no unwrap, expect, panic!, unreachable!, todo! or
+// unimplemented! outside tests.
 #![cfg_attr(
     not(test),
-    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented
+    )
 )]
 
 extern crate aiid_conformance as conformance;
