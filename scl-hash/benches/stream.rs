@@ -26,6 +26,17 @@ fn quoted(target: usize) -> Vec<u8> {
     doc.into_bytes()
 }
 
+/// Raw-mode prose with `"`, `\\`, é and an emoji on every line (a stop every
+/// few bytes), like the heavy shape of `scripts/bench-cli.sh`.
+fn heavy(target: usize) -> Vec<u8> {
+    let mut doc = String::from("SCL:V1\n\nhandles {\n  h(\"t\")\n}\nscl {\n");
+    while doc.len() + 2 < target {
+        doc.push_str("He wrote \"see C:\\data\\q3.csv\" and a café résumé 😀 — \"done\" \\ ok\n");
+    }
+    doc.push('}');
+    doc.into_bytes()
+}
+
 /// Short handles of roughly `target` bytes.
 fn handles(target: usize) -> Vec<u8> {
     let mut doc = String::from("SCL:V1\n\nhandles {\n");
@@ -108,6 +119,7 @@ fn main() {
     measure("1 KiB declaration", &declaration(1024), r, 4000);
     measure("16 KiB declaration", &declaration(16 * 1024), r, 400);
     measure("16 KiB quoted lines", &quoted(16 * 1024), r, 400);
+    measure("16 KiB heavy prose", &heavy(16 * 1024), r, 400);
     measure("16 KiB short handles", &handles(16 * 1024), r, 400);
     measure("8 MiB declaration", &declaration(8 << 20), r.min(7), 1);
 }
