@@ -197,6 +197,19 @@ fn quoted_special16(chunk: [u8; 16]) -> u32 {
     m.move_mask() as u32
 }
 
+/// Copies the first 8 bytes of `rest` to `out[len..]` and returns the mask
+/// of those that need escaping or stop the copy (see [`below`]).
+#[inline(always)]
+fn copy_word(out: &mut [u8; OUT], len: usize, rest: &[u8], quoted: bool) -> u64 {
+    let w = word(rest);
+    out[len..len + 8].copy_from_slice(&rest[..8]);
+    if quoted {
+        quoted_special(w)
+    } else {
+        raw_special(w)
+    }
+}
+
 #[inline(always)]
 fn is_id_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() | (b == b'_')
@@ -587,13 +600,7 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
                 if hit || j + 8 > n || len > OUT - 16 {
                     break;
                 }
-                let w = word(&rest[j..]);
-                let m = if quoted {
-                    quoted_special(w)
-                } else {
-                    raw_special(w)
-                };
-                self.out[len..len + 8].copy_from_slice(&rest[j..j + 8]);
+                let m = copy_word(&mut self.out, len, &rest[j..], quoted);
                 if m != 0 {
                     let k = (m.trailing_zeros() / 8) as usize;
                     len += k;
@@ -626,13 +633,7 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
                 j += 16;
             }
             while !hit && j + 8 <= n && len <= OUT - 16 {
-                let w = word(&rest[j..]);
-                let m = if quoted {
-                    quoted_special(w)
-                } else {
-                    raw_special(w)
-                };
-                self.out[len..len + 8].copy_from_slice(&rest[j..j + 8]);
+                let m = copy_word(&mut self.out, len, &rest[j..], quoted);
                 if m != 0 {
                     let k = (m.trailing_zeros() / 8) as usize;
                     len += k;
