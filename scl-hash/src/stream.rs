@@ -67,6 +67,10 @@ fn put<S: Sink<Error = Infallible>>(sink: &mut S, bytes: &[u8]) {
 const HEADER: &[u8; 8] = b"SCL:V1\n\n";
 const HANDLES_OPEN: &[u8; 10] = b"handles {\n";
 const SCL_OPEN: &[u8; 6] = b"scl {\n";
+/// The usual start of a document, taken in one step.
+const HEADER_AND_HANDLES_OPEN: &[u8; 18] = b"SCL:V1\n\nhandles {\n";
+/// The usual end of the handles block and start of the body.
+const HANDLES_CLOSE_SCL_OPEN: &[u8; 8] = b"}\nscl {\n";
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 const JSON_DOC_OPEN: &[u8] = b"{\"handles\":[";
@@ -95,6 +99,38 @@ const FAST_ROOM: usize = 2 * FAST_LINE + 64;
 /// Input is validated and parsed in pieces of at most this size, so that the
 /// few passes over each piece hit the cache.
 const SEGMENT: usize = 64 * 1024;
+/// Raw content in bulk: bytes per step. 32 measured faster than 16 or 64:
+/// each byte to escape costs one copy of this length.
+const BULK: usize = 32;
+/// Room one bulk step needs in the output block: [`BULK`] control bytes at
+/// six output bytes each, plus the copy and the 8-byte escape that may be
+/// written past the end.
+const BULK_ROOM: usize = 6 * BULK + BULK + 8;
+
+/// The JSON escape of each byte that raw content escapes (control bytes,
+/// `"`, `\\`), as up to six bytes, with their count in the top byte and, in
+/// bit 48, whether the byte is an LF (for the line count).
+static RAW_ESCAPES: [u64; 256] = raw_escapes();
+
+const fn raw_escapes() -> [u64; 256] {
+    let hex = scl_canon::HEX_DIGITS;
+    let mut table = [0u64; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let (bytes, len): ([u8; 8], u64) = if b < 0x20 {
+            (
+                [b'\\', b'u', b'0', b'0', hex[c >> 4], hex[c & 0x0f], 0, 0],
+                6,
+            )
+        } else {
+            ([b'\\', b, 0, 0, 0, 0, 0, 0], 2)
+        };
+        table[c] = u64::from_le_bytes(bytes) | (len << 56) | ((b == b'\n') as u64) << 48;
+        c += 1;
+    }
+    table
+}
 
 /// Where the parser is. Names follow the steps of `scl-v1.md` §6.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,10 +215,11 @@ const fn quoted_special(x: u64) -> u64 {
 fn raw_special16(chunk: [u8; 16]) -> u32 {
     use wide::u8x16;
     let v = u8x16::new(chunk);
-    let m = v.min(u8x16::splat(0x1f)).cmp_eq(v)
-        | v.cmp_eq(u8x16::splat(b'"'))
-        | v.cmp_eq(u8x16::splat(b'\\'));
-    m.move_mask() as u32
+    // XOR 2 maps `"` (0x22) to 0x20, the control bytes onto themselves and
+    // nothing else to 0x20 or below: one compare for both.
+    let x = v ^ u8x16::splat(0x02);
+    let m = x.min(u8x16::splat(0x20)).cmp_eq(x) | v.cmp_eq(u8x16::splat(b'\\'));
+    u32::from(m.move_mask() as u16)
 }
 
 /// As [`raw_special16`], for quoted strings: also DEL.
@@ -190,11 +227,11 @@ fn raw_special16(chunk: [u8; 16]) -> u32 {
 fn quoted_special16(chunk: [u8; 16]) -> u32 {
     use wide::u8x16;
     let v = u8x16::new(chunk);
-    let m = v.min(u8x16::splat(0x1f)).cmp_eq(v)
-        | v.cmp_eq(u8x16::splat(b'"'))
+    let x = v ^ u8x16::splat(0x02);
+    let m = x.min(u8x16::splat(0x20)).cmp_eq(x)
         | v.cmp_eq(u8x16::splat(b'\\'))
         | v.cmp_eq(u8x16::splat(0x7f));
-    m.move_mask() as u32
+    u32::from(m.move_mask() as u16)
 }
 
 /// Copies the first 8 bytes of `rest` to `out[len..]` and returns the mask
@@ -212,8 +249,20 @@ fn copy_word(out: &mut [u8; OUT], len: usize, rest: &[u8], quoted: bool) -> u64 
 
 #[inline(always)]
 fn is_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() | (b == b'_')
+    ID_BYTES[usize::from(b)]
 }
+
+/// The bytes of a handle identifier: ASCII letters, digits and `_`.
+static ID_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    table
+};
 
 #[inline(always)]
 fn word(bytes: &[u8]) -> u64 {
@@ -232,6 +281,113 @@ fn utf8_len(lead: u8) -> usize {
         0xF0..=0xF7 => 4,
         _ => 1,
     }
+}
+
+/// A whole tag list in one step: `window` starts after a handle line's
+/// `(`. When the line ends within it (`)` then LF at index `end`, returned)
+/// and the list is valid with no byte to escape (`"tag"` items separated by
+/// single commas, no `\\`, no control byte or DEL), the bytes before the
+/// `)` are already the JSON array's items. `None` for anything else, which
+/// the byte-by-byte code then takes.
+#[inline(always)]
+fn tag_list_in_one_step(window: &[u8]) -> Option<usize> {
+    use wide::u8x16;
+    let (mut quotes, mut commas, mut lfs, mut bad) = (0u64, 0u64, 0u64, 0u64);
+    // 16 bytes at a time up to the LF (short lines take one or two).
+    for (k, chunk) in window.chunks_exact(16).take(4).enumerate() {
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(chunk);
+        let v = u8x16::new(bytes);
+        let mask = |m: u8x16| u64::from(m.move_mask() as u16) << (16 * k);
+        quotes |= mask(v.cmp_eq(u8x16::splat(b'"')));
+        commas |= mask(v.cmp_eq(u8x16::splat(b',')));
+        lfs |= mask(v.cmp_eq(u8x16::splat(b'\n')));
+        bad |= mask(
+            v.min(u8x16::splat(0x1f)).cmp_eq(v)
+                | v.cmp_eq(u8x16::splat(0x7f))
+                | v.cmp_eq(u8x16::splat(b'\\')),
+        );
+        if lfs != 0 {
+            break;
+        }
+    }
+    let end = lfs.trailing_zeros() as usize;
+    if !(2..64).contains(&end) || window[end - 1] != b')' {
+        return None;
+    }
+    // The items: every byte before the `)`.
+    let items = (1u64 << (end - 1)) - 1;
+    let quotes = quotes & items;
+    // Inside a string: from an opening quote up to its closing quote
+    // (exclusive), by a prefix XOR of the quote bits.
+    let mut inside = quotes;
+    for shift in [1, 2, 4, 8, 16, 32] {
+        inside ^= inside << shift;
+    }
+    let open = quotes & inside;
+    let close = quotes & !inside;
+    let commas = commas & items & !inside;
+    // The first byte opens a string and the last closes one; a comma
+    // follows every closing quote but the last, and an opening quote follows
+    // every comma. So every byte outside the strings is a single comma
+    // between two of them (checked against the grammar's regular expression
+    // for every string of up to 9 bytes over `"`, `,`, `a`, `)`).
+    let valid = bad & items == 0
+        && open & 1 == 1
+        && (close >> (end - 2)) & 1 == 1
+        && (commas << 1) & !open == 0
+        && (close << 1) & items & !commas == 0;
+    valid.then_some(end)
+}
+
+/// The steps of [`CanonicalStream::raw_bulk`] while the output block has
+/// room: returns the bytes taken, the new output length and the LFs seen.
+/// Each step reads `2 * BULK` bytes from where it starts (the copies are of
+/// fixed length, past the step's end); the last one may take fewer than
+/// [`BULK`], to stop at `limit`.
+#[inline(always)]
+fn raw_bulk_steps(
+    out: &mut [u8; OUT],
+    mut len: usize,
+    rest: &[u8],
+    limit: usize,
+) -> (usize, usize, usize) {
+    let mut j = 0;
+    let mut lines = 0;
+    // Steps start below `last`: `2 * BULK` bytes of input from each, and
+    // below `limit`.
+    let last = limit.min(rest.len().saturating_sub(2 * BULK - 1));
+    while j < last && len <= OUT - BULK_ROOM {
+        let Some(block) = rest.get(j..j + 2 * BULK) else {
+            break;
+        };
+        let mut specials = 0u64;
+        for (q, chunk) in block[..BULK].chunks_exact(16).enumerate() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(chunk);
+            specials |= u64::from(raw_special16(bytes)) << (16 * q);
+        }
+        let step = (limit - j).min(BULK);
+        if step < BULK {
+            specials &= (1u64 << step) - 1;
+        }
+        let mut from = 0;
+        while specials != 0 {
+            let k = specials.trailing_zeros() as usize;
+            out[len..len + BULK].copy_from_slice(&block[from..from + BULK]);
+            len += k - from;
+            let escape = RAW_ESCAPES[usize::from(block[k])];
+            out[len..len + 8].copy_from_slice(&escape.to_le_bytes());
+            len += (escape >> 56) as usize;
+            lines += ((escape >> 48) & 1) as usize;
+            from = k + 1;
+            specials &= specials - 1;
+        }
+        out[len..len + BULK].copy_from_slice(&block[from..from + BULK]);
+        len += step - from;
+        j += step;
+    }
+    (j, len, lines)
 }
 
 /// The streaming engine: SCL:V1 bytes in, canonical JSON into a [`Sink`].
@@ -286,7 +442,9 @@ pub struct CanonicalStream<S: Sink<Error = Infallible>> {
 impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
     /// A new engine writing into `sink`.
     pub fn new(sink: S) -> Self {
-        let mut engine = CanonicalStream {
+        // Built in place, with nothing written yet (the JSON starts when the
+        // handles block opens): a value mutated here would be moved out.
+        CanonicalStream {
             sink,
             out: [0; OUT],
             out_len: 0,
@@ -306,9 +464,7 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
             prev_was_terminator: false,
             lines: 0,
             line_begin: 0,
-        };
-        engine.emit(JSON_DOC_OPEN);
-        engine
+        }
     }
 
     /// Number of input bytes fed so far.
@@ -393,7 +549,9 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
         }
         let consumed = self.segment(piece)?;
         let tail = piece.get(consumed..).unwrap_or(&[]);
-        self.carry[..tail.len()].copy_from_slice(tail);
+        if !tail.is_empty() {
+            self.carry[..tail.len()].copy_from_slice(tail);
+        }
         self.carry_len = tail.len();
         Ok(())
     }
@@ -402,9 +560,13 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
     /// many bytes were taken: all of them, except an incomplete UTF-8
     /// sequence at the end (at most 3 bytes), which the caller carries.
     fn segment(&mut self, seg: &[u8]) -> Result<usize, ParseError> {
-        let (valid, utf8_error) = match simdutf8::compat::from_utf8(seg) {
+        // The faster check first; where it fails, the one that says where.
+        let (valid, utf8_error) = match simdutf8::basic::from_utf8(seg) {
             Ok(_) => (seg.len(), false),
-            Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+            Err(_) => match simdutf8::compat::from_utf8(seg) {
+                Ok(_) => (seg.len(), false),
+                Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+            },
         };
         let forbidden = memchr::memchr2(b'\r', b'\t', &seg[..valid]);
         let stop = match forbidden {
@@ -512,7 +674,7 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
         self.flush_out();
     }
 
-    #[inline]
+    #[inline(always)]
     fn emit(&mut self, bytes: &[u8]) {
         let len = self.out_len;
         if bytes.len() < DIRECT && bytes.len() <= OUT - len {
@@ -684,6 +846,33 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
         }
     }
 
+    /// Raw content in bulk: copies `rest[..limit]` into the output, every
+    /// LF in it included (as `\\u000a`), escaping as it goes, [`BULK`]
+    /// bytes per step. The caller guarantees that each LF in that range is
+    /// followed by a complete line and at least one more byte, so none of
+    /// those lines can be the terminator and nothing in them needs the
+    /// state machine. Every escape is looked up in one table, and a step
+    /// branches once per byte to escape, not once per kind. Returns how many
+    /// bytes it took (possibly 0, near the end of `rest`); the rest goes
+    /// through the states.
+    fn raw_bulk(&mut self, rest: &[u8], limit: usize) -> usize {
+        let mut j = 0;
+        while j < limit {
+            if self.out_len > OUT - BULK_ROOM {
+                self.flush_out();
+            }
+            let (took, len, lfs) =
+                raw_bulk_steps(&mut self.out, self.out_len, &rest[j..], limit - j);
+            self.out_len = len;
+            self.lines += lfs;
+            if took == 0 {
+                break;
+            }
+            j += took;
+        }
+        j
+    }
+
     /// Fast path for a whole, valid handle line (indentation, id, tags,
     /// LF) lying in `line`, which starts at a line start: writes its JSON
     /// and returns its length with the LF. Returns `None`, having written
@@ -731,6 +920,18 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
         p += 1;
         out.get_mut(o..o + 10)?.copy_from_slice(b"\",\"tags\":[");
         o += 10;
+        if let Some(window) = line.get(p..p + 64) {
+            if let Some(end) = tag_list_in_one_step(window) {
+                // The tag list is its own JSON: copied as it is.
+                out.get_mut(o..o + 64)?.copy_from_slice(window);
+                o += end - 1;
+                out.get_mut(o..o + JSON_HANDLE_CLOSE.len())?
+                    .copy_from_slice(JSON_HANDLE_CLOSE);
+                self.out_len = o + JSON_HANDLE_CLOSE.len();
+                self.handles += 1;
+                return Some(p + end + 1);
+            }
+        }
         loop {
             if l.get(p) != Some(&b'"') {
                 return None;
@@ -846,11 +1047,25 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
     fn run_inner(&mut self, seg: &[u8], base: usize) -> Result<(), ParseError> {
         let n = seg.len();
         let mut i = 0;
+        // Raw content before this offset is content whatever its lines
+        // look like (see `raw_bulk`); found on the first raw-content visit.
+        let mut bulk_end: Option<usize> = None;
         while i < n {
             let at = base + i;
             let b = seg[i];
             match self.state {
                 State::RawBody => {
+                    let end = *bulk_end.get_or_insert_with(|| {
+                        // Before the second-to-last LF: the line after each
+                        // LF there ends at an LF that has a byte after it.
+                        memchr::memrchr(b'\n', seg)
+                            .and_then(|last| memchr::memrchr(b'\n', &seg[..last]))
+                            .unwrap_or(0)
+                    });
+                    // (Shorter ranges are not worth a call.)
+                    if i + BULK <= end {
+                        i += self.raw_bulk(&seg[i..], end - i);
+                    }
                     let Some(k) = self.copy_escaped(&seg[i..], false) else {
                         return Ok(());
                     };
@@ -964,6 +1179,14 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
                     }
                     i += 1;
                 }
+                State::Header(0) if seg[i..].starts_with(HEADER_AND_HANDLES_OPEN) => {
+                    self.newline(at + 6);
+                    self.newline(at + 7);
+                    self.newline(at + 17);
+                    self.emit(JSON_DOC_OPEN);
+                    self.state = State::HlStart;
+                    i += HEADER_AND_HANDLES_OPEN.len();
+                }
                 State::Header(0) if seg[i..].starts_with(HEADER) => {
                     self.newline(at + 6);
                     self.newline(at + 7);
@@ -972,6 +1195,7 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
                 }
                 State::HandlesOpen(0) if seg[i..].starts_with(HANDLES_OPEN) => {
                     self.newline(at + 9);
+                    self.emit(JSON_DOC_OPEN);
                     self.state = State::HlStart;
                     i += HANDLES_OPEN.len();
                 }
@@ -1013,6 +1237,7 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
                     }
                     self.state = if k == 9 {
                         self.newline(at);
+                        self.emit(JSON_DOC_OPEN);
                         State::HlStart
                     } else {
                         State::HandlesOpen(k + 1)
@@ -1020,9 +1245,30 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
                     i += 1;
                 }
                 State::HlStart => {
-                    if let Some(len) = self.handle_line_fast(&seg[i..]) {
+                    let mut whole_lines = false;
+                    while let Some(len) = self.handle_line_fast(&seg[i..]) {
                         i += len;
                         self.newline(base + i - 1);
+                        whole_lines = true;
+                    }
+                    if whole_lines {
+                        if seg[i..].starts_with(HANDLES_CLOSE_SCL_OPEN) {
+                            // `}` after at least one handle, then `scl {`.
+                            self.newline(base + i + 1);
+                            self.newline(base + i + 7);
+                            self.emit(JSON_CONTENT_OPEN);
+                            self.cand_spaces = 0;
+                            i += HANDLES_CLOSE_SCL_OPEN.len();
+                            self.state = match seg.get(i) {
+                                // The first body line starts with a byte
+                                // that neither a quoted line nor the
+                                // terminator starts with: raw content.
+                                Some(&c) if !matches!(c, b' ' | b'"' | b'}' | b'\n') => {
+                                    State::RawBody
+                                }
+                                _ => State::Mode,
+                            };
+                        }
                         continue;
                     }
                     self.line_start = at;
@@ -1252,8 +1498,7 @@ impl IdentityStream {
     #[inline]
     fn finish_in_place(&mut self) -> Result<DocHash, ParseError> {
         self.0.end()?;
-        let sha = core::mem::take(&mut self.0.sink.0);
-        Ok(DocHash::from_bytes(sha.finalize().into()))
+        Ok(DocHash::from_bytes(self.0.sink.0.finalize_reset().into()))
     }
 
     /// Line and column of an error offset returned by [`feed`](Self::feed).
@@ -1282,6 +1527,25 @@ pub fn canonical_streamed(input: &[u8]) -> Result<Vec<u8>, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 16-byte masks flag exactly the bytes to escape, in every lane.
+    #[test]
+    fn vector_masks_flag_exactly_the_special_bytes() {
+        let raw = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+        let quoted = |b: u8| raw(b) || b == 0x7f;
+        for b in 0u8..=255 {
+            for lane in 0..16 {
+                let mut chunk = [b'a'; 16];
+                chunk[lane] = b;
+                assert_eq!(raw_special16(chunk), u32::from(raw(b)) << lane, "{b:#x}");
+                assert_eq!(
+                    quoted_special16(chunk),
+                    u32::from(quoted(b)) << lane,
+                    "{b:#x}"
+                );
+            }
+        }
+    }
 
     /// The word masks find exactly the first special byte, whatever the
     /// bytes around it (the borrow may flag bytes after it, never before).

@@ -512,3 +512,150 @@ fn a_large_document_of_spaces_and_braces_is_held_as_counters() {
         "trailing spaces after a raw terminator"
     );
 }
+
+/// A raw-mode document with a long body: many lines, some of which look
+/// like the terminator (`}`, `  }`, `} `, blank) but are followed by more
+/// content, and every byte the escaper handles. Long enough for the engine's
+/// 64-byte bulk steps over raw content.
+fn long_raw_document(rng: &mut Rng) -> Vec<u8> {
+    let mut doc = String::from("SCL:V1\n\nhandles {\n  h(\"t\")\n}\nscl {\n");
+    doc.push_str(rng.pick(&["first line", "  indented", "x"]));
+    doc.push('\n');
+    for _ in 0..rng.below(60) {
+        let line = match rng.below(10) {
+            0 => rng
+                .pick(&["}", "  }", "} ", "", " ", "}}", "  } ", "\u{1}\u{1f}"])
+                .to_string(),
+            1 => "a \"quoted\" C:\\path\\x and more text to fill the line".repeat(1 + rng.below(3)),
+            _ => text(rng, 14),
+        };
+        doc.push_str(&line);
+        doc.push('\n');
+    }
+    // The last lines: sometimes a terminator-like line longer than the
+    // engine's bulk steps look ahead, before the end or as the end.
+    let long = format!("{}}}", " ".repeat(60 + rng.below(80)));
+    if rng.chance(30) {
+        doc.push_str(&long);
+        doc.push('\n');
+    }
+    let last = rng.pick(&[
+        "}", "  }", "}", " }", "} ", "}\n", "}}", "  } ", "long", "long\n",
+    ]);
+    match last {
+        "long" => doc.push_str(&long),
+        "long\n" => {
+            doc.push_str(&long);
+            doc.push('\n');
+        }
+        other => doc.push_str(other),
+    }
+    doc.into_bytes()
+}
+
+#[test]
+fn long_raw_bodies_in_every_chunking() {
+    let mut rng = Rng(0x0b01_6b0d_01e5_0001);
+    let (mut valid, mut invalid) = (0, 0);
+    for round in 0..400 {
+        let mut doc = long_raw_document(&mut rng);
+        if round % 2 == 1 {
+            mutate(&mut rng, &mut doc);
+        }
+        let expected = reference(&doc);
+        match expected {
+            Ok(_) => valid += 1,
+            Err(_) => invalid += 1,
+        }
+        check_all_chunkings(&doc, &mut rng, round % 40 == 0);
+        for size in [63usize, 64, 65, 127, 128, 129, 200, 1000] {
+            let cuts: Vec<usize> = (1..doc.len()).filter(|c| c % size == 0).collect();
+            assert_same(&doc, &cuts, &expected);
+        }
+        // Errors are located the same after the bulk steps, whatever the
+        // chunking.
+        if let Err(want) = expected {
+            for size in [1 + rng.below(9), 64 + rng.below(200), doc.len().max(1)] {
+                let mut engine = IdentityStream::new();
+                let mut fed_error = None;
+                for piece in doc.chunks(size) {
+                    if let Err(e) = engine.feed(piece) {
+                        fed_error = Some(e);
+                        break;
+                    }
+                }
+                let (error, at) = match fed_error {
+                    Some(e) => (e, engine.line_column(e.offset().get())),
+                    None => engine.finish_located().expect_err("invalid"),
+                };
+                assert_eq!(error, want);
+                assert_eq!(at, want.line_column(&doc), "chunk {size}");
+            }
+        }
+    }
+    assert!(
+        valid > 100 && invalid > 100,
+        "{valid} valid, {invalid} invalid"
+    );
+}
+
+/// Handle lines whose tag lists are random strings over the bytes that
+/// matter to them (quotes, commas, parentheses, backslash, a control byte,
+/// DEL, space, multi-byte text), valid or not, with enough input after them
+/// for the engine's one-step tag-list check: every answer must be the
+/// parser's.
+#[test]
+fn tag_lists_of_random_punctuation() {
+    let mut rng = Rng(0x7a65_11f7_0000_0001);
+    let tokens: &[&str] = &[
+        "\"", "\"", "\"", ",", ",", "a", "bc", ")", "(", " ", "\\", "\u{1}", "\u{7f}", "é", "\"\"",
+        "\",\"",
+    ];
+    let (mut valid, mut invalid) = (0, 0);
+    for _ in 0..20_000 {
+        // Valid lists (one to four tags over harmless bytes), half of them
+        // then broken by one token inserted, removed or replaced.
+        let inner: &[&str] = &["a", "bc", " ", "é", "(", ")", ",", "\\", "}"];
+        let mut list: Vec<&str> = Vec::new();
+        for t in 0..1 + rng.below(4) {
+            if t > 0 {
+                list.push(",");
+            }
+            list.push("\"");
+            for _ in 0..rng.below(5) {
+                list.push(rng.pick(inner));
+            }
+            list.push("\"");
+        }
+        if rng.chance(50) {
+            let at = rng.below(list.len() + 1);
+            match rng.below(3) {
+                0 => list.insert(at, rng.pick(tokens)),
+                1 if at < list.len() => {
+                    list.remove(at);
+                }
+                _ if at < list.len() => list[at] = rng.pick(tokens),
+                _ => list.push(rng.pick(tokens)),
+            }
+        }
+        let list: String = list.concat();
+        let close = rng.pick(&[")\n", ")\n", ")\n", ")\n", ")\n", ") \n", ")", "\n"]);
+        let doc = format!(
+            "SCL:V1\n\nhandles {{\n  first(\"x\")\n  h({list}{close}  last(\"y\")\n}}\nscl {{\n{}\n}}",
+            "content line long enough to follow the handles by 64 bytes and more"
+        );
+        let doc = doc.into_bytes();
+        let expected = reference(&doc);
+        match expected {
+            Ok(_) => valid += 1,
+            Err(_) => invalid += 1,
+        }
+        assert_same(&doc, &[], &expected);
+        let cut = rng.below(doc.len() + 1);
+        assert_same(&doc, &[cut], &expected);
+    }
+    assert!(
+        valid > 1000 && invalid > 1000,
+        "{valid} valid, {invalid} invalid"
+    );
+}
