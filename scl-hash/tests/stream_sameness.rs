@@ -460,6 +460,18 @@ fn large_inputs_across_segment_edges_and_readers() {
     }
 }
 
+/// The streaming identity's error for an invalid `doc` fed in chunks of
+/// `size`, with its line and column (from `feed` or from `finish`).
+fn located_error(doc: &[u8], size: usize) -> (ParseError, scl_parse::LineColumn) {
+    let mut engine = IdentityStream::new();
+    for piece in doc.chunks(size.max(1)) {
+        if let Err(e) = engine.feed(piece) {
+            return (e, engine.line_column(e.offset().get()));
+        }
+    }
+    engine.finish_located().expect_err("invalid")
+}
+
 #[test]
 fn error_positions_match_line_column() {
     let mut rng = Rng(99);
@@ -469,18 +481,7 @@ fn error_positions_match_line_column() {
         let Err(want) = scl_parse::parse(&doc) else {
             continue;
         };
-        let mut engine = IdentityStream::new();
-        let mut fed_error = None;
-        for piece in doc.chunks(1 + rng.below(9)) {
-            if let Err(e) = engine.feed(piece) {
-                fed_error = Some(e);
-                break;
-            }
-        }
-        let (error, at) = match fed_error {
-            Some(e) => (e, engine.line_column(e.offset().get())),
-            None => engine.finish_located().expect_err("invalid"),
-        };
+        let (error, at) = located_error(&doc, 1 + rng.below(9));
         assert_eq!(error, want);
         assert_eq!(
             at,
@@ -575,19 +576,8 @@ fn long_raw_bodies_in_every_chunking() {
         // Errors are located the same after the bulk steps, whatever the
         // chunking.
         if let Err(want) = expected {
-            for size in [1 + rng.below(9), 64 + rng.below(200), doc.len().max(1)] {
-                let mut engine = IdentityStream::new();
-                let mut fed_error = None;
-                for piece in doc.chunks(size) {
-                    if let Err(e) = engine.feed(piece) {
-                        fed_error = Some(e);
-                        break;
-                    }
-                }
-                let (error, at) = match fed_error {
-                    Some(e) => (e, engine.line_column(e.offset().get())),
-                    None => engine.finish_located().expect_err("invalid"),
-                };
+            for size in [1 + rng.below(9), 64 + rng.below(200), doc.len()] {
+                let (error, at) = located_error(&doc, size);
                 assert_eq!(error, want);
                 assert_eq!(at, want.line_column(&doc), "chunk {size}");
             }
