@@ -649,3 +649,22 @@ fn tag_lists_of_random_punctuation() {
         "{valid} valid, {invalid} invalid"
     );
 }
+
+/// The largest expansion raw content has: every byte a control byte (six
+/// output bytes each), in lines long and short, so that the bulk steps
+/// fill the output block as fast as they can.
+#[test]
+fn raw_content_of_control_bytes_only() {
+    let mut rng = Rng(0x0c04_7001);
+    for lines in [1usize, 3, 40, 400] {
+        let mut doc = b"SCL:V1\n\nhandles {\n  h(\"t\")\n}\nscl {\nx".to_vec();
+        for _ in 0..lines {
+            let len = 1 + rng.below(300);
+            doc.extend((0..len).map(|_| rng.pick(&[0x01u8, 0x1f, 0x00, b'"', b'\\'])));
+            doc.push(b'\n');
+        }
+        doc.push(b'}');
+        check_all_chunkings(&doc, &mut rng, false);
+        assert!(reference(&doc).is_ok());
+    }
+}
