@@ -234,6 +234,22 @@ fn quoted_special16(chunk: [u8; 16]) -> u32 {
     u32::from(m.move_mask() as u16)
 }
 
+/// The two masks of the quoted-mode bulk steps: bit `k` of the first set
+/// iff byte `k` is `\\` (escaped as two bytes), of the second iff it is
+/// `"`, a control byte or DEL (where a string ends or fails).
+#[inline(always)]
+fn quoted_classes16(chunk: [u8; 16]) -> (u32, u32) {
+    use wide::u8x16;
+    let v = u8x16::new(chunk);
+    let backslash = v.cmp_eq(u8x16::splat(b'\\'));
+    let x = v ^ u8x16::splat(0x02);
+    let stop = x.min(u8x16::splat(0x20)).cmp_eq(x) | v.cmp_eq(u8x16::splat(0x7f));
+    (
+        u32::from(backslash.move_mask() as u16),
+        u32::from(stop.move_mask() as u16),
+    )
+}
+
 /// Copies the first 8 bytes of `rest` to `out[len..]` and returns the mask
 /// of those that need escaping or stop the copy (see [`below`]).
 #[inline(always)]
@@ -388,6 +404,84 @@ fn raw_bulk_steps(
         j += step;
     }
     (j, len, lines)
+}
+
+/// What [`quoted_bulk_steps`] did: bytes taken, the new output length, the
+/// LFs taken and the offset (in `rest`) of the last one.
+struct QuotedSteps {
+    took: usize,
+    len: usize,
+    lines: usize,
+    last_lf: Option<usize>,
+}
+
+/// The steps of [`CanonicalStream::quoted_bulk`] while the output block has
+/// room. `rest` starts inside a quoted string. Each step reads `2 * BULK`
+/// bytes from where it starts; it copies string content, doubles each
+/// `\\`, and takes a line change `"` LF spaces `"` whole (written as
+/// `\u000a`). It stops before any other byte that ends or breaks a string,
+/// and before a line change it cannot see whole.
+#[inline(always)]
+fn quoted_bulk_steps(out: &mut [u8; OUT], mut len: usize, rest: &[u8]) -> QuotedSteps {
+    let mut j = 0;
+    let mut lines = 0;
+    let mut last_lf = None;
+    'steps: while len <= OUT - BULK_ROOM {
+        let Some(block) = rest.get(j..j + 2 * BULK) else {
+            break;
+        };
+        let (mut backslashes, mut stops) = (0u64, 0u64);
+        for (q, chunk) in block[..BULK].chunks_exact(16).enumerate() {
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(chunk);
+            let (b, s) = quoted_classes16(bytes);
+            backslashes |= u64::from(b) << (16 * q);
+            stops |= u64::from(s) << (16 * q);
+        }
+        let mut specials = backslashes | stops;
+        let mut from = 0;
+        while specials != 0 {
+            let k = specials.trailing_zeros() as usize;
+            out[len..len + BULK].copy_from_slice(&block[from..from + BULK]);
+            len += k - from;
+            if (backslashes >> k) & 1 == 1 {
+                out[len..len + 2].copy_from_slice(b"\\\\");
+                len += 2;
+                from = k + 1;
+                specials &= specials - 1;
+                continue;
+            }
+            // A stop: only `"` LF spaces `"`, seen whole, is taken here.
+            if block[k] == b'"' && block[k + 1] == b'\n' {
+                let spaces = block[k + 2..].iter().position(|&c| c != b' ');
+                if let Some(s) = spaces {
+                    if block[k + 2 + s] == b'"' {
+                        out[len..len + JSON_LF.len()].copy_from_slice(JSON_LF);
+                        len += JSON_LF.len();
+                        lines += 1;
+                        last_lf = Some(j + k + 1);
+                        j += k + 3 + s;
+                        continue 'steps;
+                    }
+                }
+            }
+            return QuotedSteps {
+                took: j + k,
+                len,
+                lines,
+                last_lf,
+            };
+        }
+        out[len..len + BULK].copy_from_slice(&block[from..from + BULK]);
+        len += BULK - from;
+        j += BULK;
+    }
+    QuotedSteps {
+        took: j,
+        len,
+        lines,
+        last_lf,
+    }
 }
 
 /// The streaming engine: SCL:V1 bytes in, canonical JSON into a [`Sink`].
@@ -873,6 +967,32 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
         j
     }
 
+    /// Quoted lines in bulk: `rest`, at offset `at`, starts inside a quoted
+    /// string. Copies string content, and the line changes between strings,
+    /// [`BULK`] bytes per step (see [`quoted_bulk_steps`]), and returns how
+    /// many bytes it took, still inside a string: the byte there (the end
+    /// of the last string, or anything unusual) goes through the states, so
+    /// errors are found by one code path only.
+    fn quoted_bulk(&mut self, rest: &[u8], at: usize) -> usize {
+        let mut j = 0;
+        loop {
+            if self.out_len > OUT - BULK_ROOM {
+                self.flush_out();
+            }
+            let steps = quoted_bulk_steps(&mut self.out, self.out_len, &rest[j..]);
+            self.out_len = steps.len;
+            if let Some(lf) = steps.last_lf {
+                self.lines += steps.lines;
+                self.line_begin = at + j + lf + 1;
+            }
+            j += steps.took;
+            // Stopped by a byte, or by the end of the look-ahead, not by room.
+            if self.out_len <= OUT - BULK_ROOM || steps.took == 0 {
+                return j;
+            }
+        }
+    }
+
     /// Fast path for a whole, valid handle line (indentation, id, tags,
     /// LF) lying in `line`, which starts at a line start: writes its JSON
     /// and returns its length with the LF. Returns `None`, having written
@@ -1003,13 +1123,15 @@ impl<S: Sink<Error = Infallible>> CanonicalStream<S> {
             return None;
         }
         self.emit(JSON_LF);
+        // This string and the lines after it in bulk, as far as they go.
+        let start = p + 1 + self.quoted_bulk(&line[p + 1..], at + p + 1);
         // Copying from the whole rest of the segment, not just the line,
         // keeps the copy in 16-byte steps up to the closing quote.
-        let Some(k) = self.copy_escaped(&line[p + 1..], true) else {
+        let Some(k) = self.copy_escaped(&line[start..], true) else {
             self.state = State::QStr;
             return Some(line.len());
         };
-        let close = p + 1 + k;
+        let close = start + k;
         if line[close] != b'"' {
             // An LF or a control byte in the string: `QStr` reports it.
             self.state = State::QStr;

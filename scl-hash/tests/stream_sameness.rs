@@ -556,11 +556,17 @@ fn long_raw_document(rng: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn long_raw_bodies_in_every_chunking() {
-    let mut rng = Rng(0x0b01_6b0d_01e5_0001);
+    check_long_documents(Rng(0x0b01_6b0d_01e5_0001), long_raw_document, 2);
+}
+
+/// 400 documents from `generate`, one in `mutate_every` of them mutated,
+/// each in every chunking of [`check_all_chunkings`] and in fixed-size
+/// chunks around the bulk steps' sizes; errors are located the same way.
+fn check_long_documents(mut rng: Rng, generate: fn(&mut Rng) -> Vec<u8>, mutate_every: usize) {
     let (mut valid, mut invalid) = (0, 0);
     for round in 0..400 {
-        let mut doc = long_raw_document(&mut rng);
-        if round % 2 == 1 {
+        let mut doc = generate(&mut rng);
+        if round % mutate_every == mutate_every - 1 {
             mutate(&mut rng, &mut doc);
         }
         let expected = reference(&doc);
@@ -667,4 +673,65 @@ fn raw_content_of_control_bytes_only() {
         check_all_chunkings(&doc, &mut rng, false);
         assert!(reference(&doc).is_ok());
     }
+}
+
+/// Text allowed inside a quoted string.
+const QUOTED_ATOMS: &[&str] = &[
+    "a",
+    "b c",
+    "\\",
+    "é",
+    "😀",
+    "}",
+    "{",
+    ",",
+    "  ",
+    "\u{feff}",
+    "scl {",
+    "\u{10ffff}",
+];
+
+/// A quoted-mode document with many lines: strings with backslashes,
+/// non-ASCII text and lengths around the engine's 32-byte bulk steps,
+/// indentation from none to longer than the steps look ahead, and now and
+/// then a line that breaks a rule (a byte after the closing quote, a blank
+/// line, an indented `}`, a control byte, DEL or an LF inside a string).
+fn long_quoted_document(rng: &mut Rng) -> Vec<u8> {
+    let mut doc = String::from("SCL:V1\n\nhandles {\n  h(\"t\")\n}\nscl {\n");
+    let lines = 1 + rng.below(50);
+    // One line in three documents breaks a rule.
+    let broken = if rng.below(3) == 0 {
+        rng.below(lines)
+    } else {
+        lines
+    };
+    for line in 0..lines {
+        let indent = match rng.below(8) {
+            0 => 0,
+            1 => 60 + rng.below(80),
+            _ => rng.below(6),
+        };
+        doc.push_str(&" ".repeat(indent));
+        let body = match rng.below(6) {
+            0 => String::new(),
+            1 => "C:\\path\\x \\\\ é ✓ 😀 ".repeat(1 + rng.below(4)),
+            _ => (0..rng.below(14)).map(|_| rng.pick(QUOTED_ATOMS)).collect(),
+        };
+        match if line == broken { rng.below(6) } else { 6 } {
+            0 => doc.push_str(&format!("\"{body}\" x\n")),
+            1 => doc.push_str(&format!("\"{body}\"\n\n")),
+            2 => doc.push_str(&format!("\"{body}\"\n  }}\n")),
+            3 => doc.push_str(&format!("\"{body}\u{1}\"\n")),
+            4 => doc.push_str(&format!("\"{body}\u{7f}\"\n")),
+            5 => doc.push_str(&format!("\"{body}\nmore\"\n")),
+            _ => doc.push_str(&format!("\"{body}\"\n")),
+        }
+    }
+    doc.push_str(rng.pick(&["}", "}", "}", " }", "}\n", "} "]));
+    doc.into_bytes()
+}
+
+#[test]
+fn long_quoted_bodies_in_every_chunking() {
+    check_long_documents(Rng(0x0b01_6b0d_0a07_0002), long_quoted_document, 4);
 }
