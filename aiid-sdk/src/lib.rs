@@ -53,13 +53,21 @@ pub fn identity(input: &[u8]) -> Result<DocHash, ParseError> {
 }
 
 /// The same identity as [`identity`], with SHA-256 on a second (scoped)
-/// thread for documents of 1 MiB of content or more; see
-/// [`DocHash::of_document_parallel`]. This is the only function of this
-/// crate that starts a thread.
+/// thread for documents of 1 MiB of content or more: the streaming engine
+/// on the calling thread, SHA-256 on the other
+/// ([`scl_hash::stream_io::identity_of_reader_two_threads`]). This is the
+/// only function of this crate that starts a thread.
 #[cfg(feature = "std")]
 pub fn identity_parallel(input: &[u8]) -> Result<DocHash, ParseError> {
+    use scl_hash::stream_io::{identity_of_reader_two_threads, StreamError};
     if input.len() < scl_hash::PARALLEL_THRESHOLD {
         return scl_hash::identity(input);
     }
-    Ok(DocHash::of_document_parallel(&scl_parse::parse(input)?))
+    match identity_of_reader_two_threads(input) {
+        Ok(hash) => Ok(hash),
+        Err(StreamError::Invalid { error, .. }) => Err(error),
+        // Reading a slice cannot fail; if the hashing thread could not run
+        // to its end, the same identity on this thread.
+        Err(_) => scl_hash::identity(input),
+    }
 }
