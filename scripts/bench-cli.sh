@@ -11,7 +11,9 @@
 # For each: the wall-time ratio (openssl / aiid: 1.0 = as fast as openssl's
 # SHA-256 over the canonical bytes; higher is better), the CPU-time ratio
 # (user+sys; aiid uses two threads on large inputs, so its CPU time adds
-# both), and the peak RSS of `aiid hash`. Then the peak RSS of `aiid hash -`
+# both), and the peak RSS of `aiid hash` (one more run, under GNU time:
+# see scripts/peak_rss.py). Each timed process first has its input read once,
+# untimed, so that both tools read from the page cache. Then the peak RSS of `aiid hash -`
 # on a 4 GiB document streamed through stdin (skip: AIID_BENCH_SKIP_4G=1), and
 # the in-process ratios for 1 KiB and 16 KiB documents (scl-hash bench
 # `stream`), and `aiid hash` against `sha256sum` over 100 000 small files
@@ -91,17 +93,31 @@ sync
 
 python3 -u - "$work" "$aiid" "$rounds" "$shapes" <<'PY'
 import os, statistics, subprocess, sys, time
+sys.path.insert(0, "scripts")
+from peak_rss import peak_rss
 work, aiid, rounds, shapes = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4].split()
 
-def run(argv, stdin=None):
-    """Wall seconds, CPU seconds (user+sys) and peak RSS (KiB) of one process."""
+WARM = bytearray(1 << 20)
+
+def warm(path):
+    """Reads `path` once, untimed. This VM's kernel pages out page-cache
+    pages it thinks are idle (DAMON reclaim), so without this a timed run may
+    read its input from disk or not, by chance, and the ratio measures I/O.
+    Into one small buffer, so that this process stays small."""
+    with open(path, "rb", buffering=0) as f:
+        while f.readinto(WARM):
+            pass
+
+def run(argv):
+    """Wall seconds and CPU seconds (user+sys) of one process."""
+    warm(argv[-1])
     t = time.perf_counter()
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stdin=stdin)
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
     if status != 0:
         raise SystemExit(f"{argv} failed: status {status}")
-    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
+    return wall, ru.ru_utime + ru.ru_stime
 
 print(f"aiid hash FILE vs openssl dgst -sha256 over the canonical JSON (median of {rounds}, whole processes)")
 print("| document | input | canonical | aiid hash wall | openssl wall | wall ratio | CPU ratio | aiid peak RSS |")
@@ -116,15 +132,17 @@ for s in shapes:
     mib = lambda path: os.path.getsize(path) / (1 << 20)
     print(f"| {s} | {mib(doc):.0f} MiB | {mib(canon):.0f} MiB | {med(ours, 0):.3f} s | {med(theirs, 0):.3f} s "
           f"| {med(theirs, 0) / med(ours, 0):.2f} | {med(theirs, 1) / med(ours, 1):.2f} "
-          f"| {max(x[2] for x in ours) / 1024:.1f} MiB |")
+          f"| {peak_rss([aiid, 'hash', doc])} |")
 PY
 
 if [ "${AIID_BENCH_SKIP_4G:-0}" != "1" ]; then
   python3 -u - "$aiid" <<'PY'
-import os, subprocess, sys, threading
+import subprocess, sys, threading
+sys.path.insert(0, "scripts")
+from peak_rss import start
 aiid = sys.argv[1]
 MiB = 1 << 20
-p = subprocess.Popen([aiid, "hash", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+p, peak = start([aiid, "hash", "-"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 def feed():
     head = b'SCL:V1\n\nhandles {\n  model("x")\n}\nscl {\n'
     line = 'Prose with "quotes", \\ and é 😀 on a 4 GiB stream.\n'.encode()
@@ -139,10 +157,10 @@ def feed():
 t = threading.Thread(target=feed)
 t.start()
 out = p.stdout.read()
-_, status, ru = os.wait4(p.pid, 0)
+status = p.wait()
 t.join()
 ok = "valid" if status == 0 and len(out.split()) == 2 else f"status {status}"
-print(f"4 GiB document through stdin: aiid hash - peak RSS {ru.ru_maxrss / 1024:.1f} MiB ({ok})")
+print(f"4 GiB document through stdin: aiid hash - peak RSS {peak()} ({ok})")
 PY
 else
   echo "4 GiB document through stdin: skipped (AIID_BENCH_SKIP_4G=1)"
