@@ -6,9 +6,10 @@
 #   (`cargo test -p fuzz-targets`) still runs every committed input.
 # - Installs cargo-fuzz if it is missing (time-bounded).
 # - Builds all targets once, then runs each for SMOKE_SECONDS (default 10)
-#   from its seed corpus; new inputs go to a temporary directory, never into
-#   the committed corpus. A crash fails the script (non-zero exit) and leaves
-#   the input in fuzz/artifacts/<target>/.
+#   from its seed corpus, as many at once as there are cores; new inputs go
+#   to a temporary directory, never into the committed corpus. A crash fails
+#   the script (non-zero exit) and leaves the input in
+#   fuzz/artifacts/<target>/.
 # Budget on a 2-core machine: about 1 minute with a warm build cache, under
 # 6 minutes from scratch.
 set -euo pipefail
@@ -33,20 +34,44 @@ timeout 900 cargo +nightly fuzz build -O
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
-status=0
-for src in fuzz_targets/*.rs; do
-  target=$(basename "${src%.rs}")
+# One target per core at a time (each libFuzzer run uses one); the results
+# are printed in a fixed order once all have run.
+jobs=$(nproc 2>/dev/null || echo 1)
+run_one() {
+  local target=$1 dict
   case "$target" in
     canon_decode) dict=dictionaries/canon.dict ;;
     passport_verify | jwks_parse | attest_verify) dict=dictionaries/jose.dict ;;
     *) dict=dictionaries/scl.dict ;;
   esac
   mkdir -p "$scratch/$target"
-  log="$scratch/$target.log"
   if timeout $((SMOKE_SECONDS + 60)) cargo +nightly fuzz run -O "$target" \
     "$scratch/$target" "corpus/$target" -- \
     -max_total_time="$SMOKE_SECONDS" -runs="$SMOKE_RUNS" -dict="$dict" \
-    -timeout=10 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 >"$log" 2>&1; then
+    -timeout=10 -rss_limit_mb=2048 -max_len=4096 -print_final_stats=1 \
+    >"$scratch/$target.log" 2>&1; then
+    echo ok >"$scratch/$target.status"
+  else
+    echo failed >"$scratch/$target.status"
+  fi
+}
+
+targets=()
+for src in fuzz_targets/*.rs; do
+  targets+=("$(basename "${src%.rs}")")
+done
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n || true
+  done
+  run_one "$target" &
+done
+wait
+
+status=0
+for target in "${targets[@]}"; do
+  log="$scratch/$target.log"
+  if [ "$(cat "$scratch/$target.status" 2>/dev/null)" = ok ]; then
     echo "fuzz smoke: $target ok: $(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)"
   else
     status=1
