@@ -10,6 +10,8 @@
 
 extern crate aiid_passport as passport;
 mod common;
+#[path = "support/jwt_provider.rs"]
+mod jwt_provider;
 
 use common::*;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -65,6 +67,7 @@ fn golden_issuer() -> Issuer {
 /// behind a feature; the DER inside is what it signs with).
 fn encoding_key(seed: [u8; 32]) -> EncodingKey {
     use base64::Engine as _;
+    jwt_provider::install();
     let pem = signing_key_to_pem(&signing_key_from_seed(&seed).unwrap()).unwrap();
     let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     let der = base64::engine::general_purpose::STANDARD
@@ -117,6 +120,7 @@ fn tokens_are_byte_identical_to_what_jsonwebtoken_signs() {
 
 #[test]
 fn jsonwebtoken_verifies_our_tokens_with_the_jwks_key() {
+    jwt_provider::install();
     let (first, _) = golden_claims();
     let issuer = golden_issuer();
     let token = issuer.issue(&first).unwrap();
@@ -141,6 +145,7 @@ fn jsonwebtoken_verifies_our_tokens_with_the_jwks_key() {
 
 #[test]
 fn jsonwebtoken_eddsa_tokens_verify_under_our_strict_policy() {
+    jwt_provider::install();
     let claims = claims(); // NOW-relative, kid k_2024, issuer key seed [7; 32]
     let token = jsonwebtoken_sign([7; 32], KID, &claims);
     let v = verifier().verify(&token).unwrap();

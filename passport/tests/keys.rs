@@ -3,6 +3,8 @@
 
 extern crate aiid_passport as passport;
 mod common;
+#[path = "support/jwt_provider.rs"]
+mod jwt_provider;
 
 use common::*;
 use passport::{
@@ -211,6 +213,7 @@ fn issuer_tokens_verify_here_and_in_jsonwebtoken() {
     .unwrap();
     assert_eq!(h, json!({"alg":"EdDSA","typ":"JWT","kid":KID}));
     // jsonwebtoken's verifier accepts it too.
+    jwt_provider::install();
     let dk = jsonwebtoken::DecodingKey::from_ed_components(&b64(issuer_key()
         .verifying_key()
         .as_bytes()))
