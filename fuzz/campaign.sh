@@ -16,7 +16,7 @@ mkdir -p corpus-grown/logs
 for target in "$@"; do
   case "$target" in
     canon_decode) dict=dictionaries/canon.dict ;;
-    passport_verify | jwks_parse) dict=dictionaries/jose.dict ;;
+    passport_verify | jwks_parse | attest_verify) dict=dictionaries/jose.dict ;;
     *) dict=dictionaries/scl.dict ;;
   esac
   mkdir -p "corpus-grown/$target"
