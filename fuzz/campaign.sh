@@ -10,15 +10,12 @@
 # fuzz/CAMPAIGNS.md records.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./dict.sh
 seconds=$1
 shift
 mkdir -p corpus-grown/logs
 for target in "$@"; do
-  case "$target" in
-    canon_decode) dict=dictionaries/canon.dict ;;
-    passport_verify | jwks_parse | attest_verify) dict=dictionaries/jose.dict ;;
-    *) dict=dictionaries/scl.dict ;;
-  esac
+  dict=$(dict_for "$target")
   mkdir -p "corpus-grown/$target"
   log="corpus-grown/logs/$target.log"
   : >"$log"

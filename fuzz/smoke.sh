@@ -14,6 +14,7 @@
 # 6 minutes from scratch.
 set -euo pipefail
 cd "$(dirname "$0")"
+. ./dict.sh
 
 SMOKE_SECONDS=${SMOKE_SECONDS:-10}
 SMOKE_RUNS=${SMOKE_RUNS:-2000000}
@@ -39,11 +40,7 @@ trap 'rm -rf "$scratch"' EXIT
 jobs=$(nproc 2>/dev/null || echo 1)
 run_one() {
   local target=$1 dict
-  case "$target" in
-    canon_decode) dict=dictionaries/canon.dict ;;
-    passport_verify | jwks_parse | attest_verify) dict=dictionaries/jose.dict ;;
-    *) dict=dictionaries/scl.dict ;;
-  esac
+  dict=$(dict_for "$target")
   mkdir -p "$scratch/$target"
   if timeout $((SMOKE_SECONDS + 60)) cargo +nightly fuzz run -O "$target" \
     "$scratch/$target" "corpus/$target" -- \

@@ -11,6 +11,8 @@
 PROJECT_DIR=${PROJECT_DIR:-$SRC/aiid}
 CARGO_FUZZ=${CARGO_FUZZ:-cargo fuzz}
 cd "$PROJECT_DIR"
+# dict_for: each target's dictionary (shared with fuzz/smoke.sh and campaign.sh).
+. fuzz/dict.sh
 
 # -O: release mode; --debug-assertions keeps overflow checks and
 # debug_assert! on, which is what a fuzzer wants.
@@ -27,11 +29,6 @@ for src in fuzz/fuzz_targets/*.rs; do
   fi
 
   # Dictionary and libFuzzer options: $OUT/<target>.dict, $OUT/<target>.options.
-  case "$target" in
-    canon_decode) dict=canon.dict ;;
-    passport_verify | jwks_parse) dict=jose.dict ;;
-    *) dict=scl.dict ;;
-  esac
-  cp "fuzz/dictionaries/$dict" "$OUT/$target.dict"
+  cp "fuzz/$(dict_for "$target")" "$OUT/$target.dict"
   printf '[libfuzzer]\nmax_len = 4096\ntimeout = 10\n' >"$OUT/$target.options"
 done
