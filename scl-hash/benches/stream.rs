@@ -5,11 +5,17 @@
 //!
 //! `cargo bench -p scl-hash --bench stream` (add `-- --quick` for fewer rounds).
 //! Read the ratios; absolute numbers on a shared machine are noise.
+//!
+//! Each row also times the engine alone (canonical bytes dropped, not
+//! hashed), as a multiple of SHA-256's time, and the ratio the streamed
+//! identity would have if the two simply added up, SHA / (SHA + engine):
+//! when "ratio streamed" is close to that bound, nothing of the engine's
+//! work is hidden behind SHA-256's rounds.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use scl_hash::stream::identity_streamed;
+use scl_hash::stream::{identity_streamed, CanonicalStream, Sink};
 use scl_hash::DocHash;
 use sha2::{Digest, Sha256};
 
@@ -49,6 +55,24 @@ fn handles(target: usize) -> Vec<u8> {
     doc.into_bytes()
 }
 
+/// A sink that drops the canonical bytes (the engine's own work, without
+/// hashing); `black_box` keeps the writes from being optimised out.
+struct Discard(usize);
+
+impl Sink for Discard {
+    type Error = core::convert::Infallible;
+    fn put(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.0 += black_box(bytes.len());
+        Ok(())
+    }
+}
+
+fn engine_alone(input: &[u8]) -> Option<usize> {
+    let mut engine = CanonicalStream::new(Discard(0));
+    engine.feed(input).ok()?;
+    engine.finish().ok().map(|sink| sink.0)
+}
+
 fn time(inner: usize, mut f: impl FnMut()) -> Duration {
     let t = Instant::now();
     for _ in 0..inner {
@@ -61,8 +85,13 @@ fn measure(name: &str, input: &[u8], rounds: usize, inner: usize) {
     let canonical = scl_canon::to_vec(&scl_parse::parse(input).expect("valid bench input"));
     let expected = DocHash::of_canonical_bytes(&canonical);
     assert_eq!(identity_streamed(input), Ok(expected));
+    assert_eq!(engine_alone(input), Some(canonical.len()));
     let (mut sha, mut streamed, mut in_memory) = (Duration::MAX, Duration::MAX, Duration::MAX);
+    let mut alone = Duration::MAX;
     for _ in 0..rounds {
+        alone = alone.min(time(inner, || {
+            black_box(engine_alone(black_box(input)));
+        }));
         sha = sha.min(time(inner, || {
             black_box(Sha256::digest(black_box(&canonical)));
         }));
@@ -79,11 +108,13 @@ fn measure(name: &str, input: &[u8], rounds: usize, inner: usize) {
     }
     let ratio = |d: Duration| sha.as_secs_f64() / d.as_secs_f64();
     println!(
-        "{name:>22}: input {:>9} B, canonical {:>9} B | ratio streamed {:.3} | in-memory parse+canon {:.3}",
+        "{name:>22}: input {:>9} B, canonical {:>9} B | ratio streamed {:.3} | in-memory parse+canon {:.3} | engine alone {:.2} x SHA, no-overlap bound {:.3}",
         input.len(),
         canonical.len(),
         ratio(streamed),
         ratio(in_memory),
+        alone.as_secs_f64() / sha.as_secs_f64(),
+        sha.as_secs_f64() / (sha + alone).as_secs_f64(),
     );
 }
 
@@ -112,7 +143,20 @@ fn sha_backends(quick: bool) {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    // `--engine-only N [KIB]`: run the engine alone N times over the
+    // declaration of KIB KiB (default 1) and nothing else, for an
+    // instruction counter (`scripts/count-engine.sh` runs it under Valgrind).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--engine-only") {
+        let n: usize = args.get(at + 1).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let kib: usize = args.get(at + 2).and_then(|v| v.parse().ok()).unwrap_or(1);
+        let input = declaration(kib * 1024);
+        for _ in 0..n {
+            black_box(engine_alone(black_box(&input)));
+        }
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
     let r = if quick { 5 } else { 15 };
     sha_backends(quick);
     println!("streamed identity / bare SHA-256 of the canonical bytes, in process (goal: >= 0.8 at 1 KiB)");
