@@ -17,6 +17,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2000}
 kib=${2:-1}
+for v in "$n" "$kib"; do
+  [[ $v =~ ^[1-9][0-9]{0,6}$ ]] || { echo "count-engine: N and KIB must be whole numbers from 1 to 9999999 (got '$v')" >&2; exit 2; }
+done
 command -v valgrind >/dev/null || { echo "count-engine: valgrind is not installed" >&2; exit 2; }
 bin=$(cargo bench -p scl-hash --bench stream --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys
